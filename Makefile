@@ -1,0 +1,100 @@
+# quire: the mobile-print gateway. Plain make + pkg-config; see README.md.
+#
+#   make run     install missing packages, build, start quired on http://localhost:8631
+#   make test    install missing packages, build, run every test
+#   make bench   quired against cupsd on loopback (tests/bench/)
+
+# The one list of Debian packages quire needs to build, run, test and benchmark.
+PACKAGES = build-essential pkg-config libcups2-dev libmicrohttpd-dev libsqlite3-dev \
+           libglib2.0-dev libjson-glib-dev libssl-dev zlib1g-dev libcairo2-dev libjpeg62-turbo-dev \
+           cups-ipp-utils cups-client cups-daemon ghostscript python3 valgrind procps
+
+CC      ?= cc
+PKGS     = libmicrohttpd glib-2.0 json-glib-1.0 sqlite3 libcrypto zlib cairo
+WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -MMD -MP \
+             $(shell pkg-config --cflags $(PKGS)) $(shell cups-config --cflags)
+LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lpthread
+
+B = build
+
+CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(B)/core/store-sqlite.o $(B)/core/spool.o \
+            $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o
+IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
+            $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
+WEB_OBJS  = $(B)/web/http.o $(B)/web/api.o
+DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(WEB_OBJS) $(B)/core/main.o
+CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
+            $(B)/core/store-sqlite.o $(B)/core/auth.o
+
+TEST_BINS = $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool
+TOOL_BINS = $(B)/tests/mkdocs $(B)/tests/ippload
+
+.PHONY: all deps run test bench clean check-deps-direction
+
+all: $(B)/quired $(B)/quire $(TEST_BINS) $(TOOL_BINS)
+
+# Installs whatever in PACKAGES is missing (needs root; apt-get update first).
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/quired: $(DAEMON_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/quire: $(CLI_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-store: $(B)/tests/unit/test-store.o $(B)/core/store-sqlite.o $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-spool: $(B)/tests/unit/test-spool.o $(B)/core/spool.o $(B)/core/store-sqlite.o $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-ipp-attrs: $(B)/tests/unit/test-ipp-attrs.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
+                           $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/mkdocs: $(B)/tests/tools/mkdocs.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/ippload: $(B)/tests/bench/ippload.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+# Starts the appliance in the foreground with a demo queue and state under ./var/.
+run:
+	$(MAKE) deps
+	$(MAKE) all
+	@mkdir -p var
+	./$(B)/quired --data-dir ./var --port 8631 --log-level info
+
+test:
+	$(MAKE) deps
+	$(MAKE) all
+	$(MAKE) check-deps-direction
+	tests/run
+
+bench:
+	$(MAKE) deps
+	$(MAKE) all
+	tests/bench/run
+
+# Dependencies point one way: web -> ipp -> core. core/ never includes ipp/ or web/.
+check-deps-direction:
+	@! grep -n '#include "\.\./\(ipp\|web\)/' core/*.c core/*.h || { echo "core/ must not include ipp/ or web/"; exit 1; }
+	@! grep -n '#include "\.\./web/' ipp/*.c ipp/*.h || { echo "ipp/ must not include web/"; exit 1; }
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

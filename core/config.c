@@ -1,0 +1,295 @@
+/*
+ * config.c: loads quired's INI configuration with GLib's GKeyFile (see config.h and
+ * docs/configuration.md for every key and its default).
+ */
+#include "config.h"
+
+#include "util.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#define QUEUE_PREFIX "queue "
+
+/* Parses "123", "10K", "5M", "1G" into bytes; -1 on error. */
+static int64_t config_parse_size(const char *s)
+{
+  char *end = NULL;
+  long long v = strtoll(s, &end, 10);
+
+  if (end == s || v < 0)
+    return -1;
+  while (*end == ' ')
+    end++;
+  switch (toupper((unsigned char)*end)) {
+  case '\0': return v;
+  case 'K': v *= 1024LL; break;
+  case 'M': v *= 1024LL * 1024; break;
+  case 'G': v *= 1024LL * 1024 * 1024; break;
+  default: return -1;
+  }
+  return end[1] == '\0' || (toupper((unsigned char)end[1]) == 'B' && end[2] == '\0') ? v : -1;
+}
+
+/* Maps a level name to a syslog level. */
+int config_parse_log_level(const char *name)
+{
+  static const struct { const char *name; int level; } levels[] = {
+    {"error", LOG_ERR}, {"warn", LOG_WARNING}, {"warning", LOG_WARNING},
+    {"info", LOG_INFO}, {"debug", LOG_DEBUG}
+  };
+  for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+    if (!g_ascii_strcasecmp(name, levels[i].name))
+      return levels[i].level;
+  return -1;
+}
+
+/* True for names usable in /ipp/print/NAME. */
+static bool config_valid_queue_name(const char *name)
+{
+  size_t len = strlen(name);
+  if (len == 0 || len > 63)
+    return false;
+  for (const char *p = name; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+      return false;
+  return true;
+}
+
+/* Returns a malloc'd copy of a string key, or of `def` when absent. */
+static char *config_string(GKeyFile *kf, const char *group, const char *key, const char *def)
+{
+  gchar *v = g_key_file_get_string(kf, group, key, NULL);
+  if (!v)
+    return util_strdup(def);
+  char *r = util_strdup(g_strstrip(v));
+  g_free(v);
+  return r;
+}
+
+/* Reads an integer key within [min,max]; false with *err set when out of range or not a
+ * number. */
+static bool config_int(GKeyFile *kf, const char *group, const char *key, int min, int max,
+                       int *out, char **err)
+{
+  GError *gerr = NULL;
+  if (!g_key_file_has_key(kf, group, key, NULL))
+    return true;
+  int v = g_key_file_get_integer(kf, group, key, &gerr);
+  if (gerr || v < min || v > max) {
+    *err = util_printf("[%s] %s: expected an integer from %d to %d", group, key, min, max);
+    g_clear_error(&gerr);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+/* Fills one queue with its defaults. */
+static void config_queue_defaults(quire_queue_config_t *q, const char *name)
+{
+  memset(q, 0, sizeof(*q));
+  q->name = util_strdup(name);
+  q->info = util_printf("quire pull-print queue %s", name);
+  q->location = util_strdup("");
+  q->make_model = util_strdup("quire Mobile Print Gateway");
+  q->color = QUIRE_COLOR_AUTO;
+  q->duplex = QUIRE_DUPLEX_OPTIONAL;
+  q->media_default = util_strdup("iso_a4_210x297mm");
+}
+
+static void config_queue_clear(quire_queue_config_t *q)
+{
+  free(q->name);
+  free(q->info);
+  free(q->location);
+  free(q->make_model);
+  free(q->media_default);
+}
+
+/* Replaces *field with the key's value when present. */
+static void config_override(GKeyFile *kf, const char *group, const char *key, char **field)
+{
+  if (g_key_file_has_key(kf, group, key, NULL)) {
+    free(*field);
+    *field = config_string(kf, group, key, "");
+  }
+}
+
+/* Reads one [queue NAME] section into `q`. */
+static bool config_load_queue(GKeyFile *kf, const char *group, quire_queue_config_t *q,
+                              char **err)
+{
+  const char *name = group + strlen(QUEUE_PREFIX);
+  if (!config_valid_queue_name(name)) {
+    *err = util_printf("[%s]: queue names are 1-63 letters, digits, '-' or '_'", group);
+    return false;
+  }
+  config_queue_defaults(q, name);
+  config_override(kf, group, "info", &q->info);
+  config_override(kf, group, "location", &q->location);
+  config_override(kf, group, "make-and-model", &q->make_model);
+  config_override(kf, group, "media-default", &q->media_default);
+
+  char *color = config_string(kf, group, "color", "auto");
+  char *duplex = config_string(kf, group, "duplex", "optional");
+  char *auth = config_string(kf, group, "auth", "none");
+  bool ok = true;
+
+  if (!strcmp(color, "monochrome")) q->color = QUIRE_COLOR_MONOCHROME;
+  else if (strcmp(color, "auto")) ok = false;
+  if (!strcmp(duplex, "default")) q->duplex = QUIRE_DUPLEX_DEFAULT;
+  else if (!strcmp(duplex, "off")) q->duplex = QUIRE_DUPLEX_OFF;
+  else if (strcmp(duplex, "optional")) ok = false;
+  if (!strcmp(auth, "basic")) q->auth_basic = true;
+  else if (strcmp(auth, "none")) ok = false;
+  if (!ok)
+    *err = util_printf("[%s]: color is auto|monochrome, duplex optional|default|off, "
+                       "auth none|basic", group);
+  free(color);
+  free(duplex);
+  free(auth);
+  return ok;
+}
+
+/* Reads the [server] section. */
+static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
+{
+  const char *g = "server";
+  config_override(kf, g, "data-dir", &c->data_dir);
+  config_override(kf, g, "listen", &c->listen);
+  config_override(kf, g, "server-name", &c->server_name);
+  if (!config_int(kf, g, "port", 1, 65535, &c->port, err) ||
+      !config_int(kf, g, "max-connections", 1, 100000, &c->max_connections, err) ||
+      !config_int(kf, g, "multiple-operation-timeout", 1, 86400,
+                  &c->multiple_operation_timeout, err) ||
+      !config_int(kf, g, "job-history-hours", 0, 24 * 365, &c->job_history_hours, err))
+    return false;
+
+  char *level = config_string(kf, g, "log-level", "info");
+  char *target = config_string(kf, g, "log-target", "stderr");
+  char *size = config_string(kf, g, "max-document-size", "1G");
+  bool ok = true;
+
+  if ((c->log_level = config_parse_log_level(level)) < 0) {
+    *err = util_printf("[server] log-level: expected error|warn|info|debug, got '%s'", level);
+    ok = false;
+  } else if (strcmp(target, "stderr") && strcmp(target, "syslog")) {
+    *err = util_printf("[server] log-target: expected stderr|syslog, got '%s'", target);
+    ok = false;
+  } else if ((c->max_document_size = config_parse_size(size)) <= 0) {
+    *err = util_printf("[server] max-document-size: expected a size like 512M, got '%s'", size);
+    ok = false;
+  }
+  c->log_syslog = !strcmp(target, "syslog");
+  free(level);
+  free(target);
+  free(size);
+  return ok;
+}
+
+/* Reads every [queue NAME] section; adds "default" when there is none. */
+static bool config_load_queues(GKeyFile *kf, quire_config_t *c, char **err)
+{
+  gsize ngroups = 0;
+  gchar **groups = kf ? g_key_file_get_groups(kf, &ngroups) : NULL;
+  bool ok = true;
+
+  c->queues = calloc(ngroups + 1, sizeof(quire_queue_config_t));
+  if (!c->queues)
+    abort();
+  for (gsize i = 0; ok && i < ngroups; i++) {
+    if (!strcmp(groups[i], "server"))
+      continue;
+    if (strncmp(groups[i], QUEUE_PREFIX, strlen(QUEUE_PREFIX))) {
+      *err = util_printf("unknown section [%s]", groups[i]);
+      ok = false;
+    } else if (config_queue_find(c, groups[i] + strlen(QUEUE_PREFIX))) {
+      *err = util_printf("[%s] appears twice", groups[i]);
+      ok = false;
+    } else if (config_load_queue(kf, groups[i], &c->queues[c->num_queues], err)) {
+      c->num_queues++;
+    } else {
+      config_queue_clear(&c->queues[c->num_queues]);
+      ok = false;
+    }
+  }
+  g_strfreev(groups);
+  if (ok && c->num_queues == 0) {
+    config_queue_defaults(&c->queues[0], "default");
+    free(c->queues[0].info);
+    c->queues[0].info = util_strdup("Demo pull-print queue");
+    c->num_queues = 1;
+  }
+  return ok;
+}
+
+/* Loads the file (or defaults), validating every value. */
+quire_config_t *config_load(const char *path, char **err)
+{
+  quire_config_t *c = calloc(1, sizeof(*c));
+  GKeyFile *kf = NULL;
+  GError *gerr = NULL;
+  bool ok = true;
+
+  if (!c)
+    abort();
+  *err = NULL;
+  c->path = util_strdup(path);
+  c->data_dir = util_strdup("/var/lib/quire");
+  c->listen = util_strdup("*");
+  c->port = QUIRE_DEFAULT_PORT;
+  c->log_level = LOG_INFO;
+  c->max_document_size = 1024LL * 1024 * 1024;
+  c->max_connections = 256;
+  c->multiple_operation_timeout = 300;
+  c->job_history_hours = 24;
+  c->server_name = util_strdup("localhost");
+
+  if (path) {
+    kf = g_key_file_new();
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
+      *err = util_printf("%s: %s", path, gerr->message);
+      g_clear_error(&gerr);
+      ok = false;
+    } else if (g_key_file_has_group(kf, "server")) {
+      ok = config_load_server(kf, c, err);
+    }
+  }
+  if (ok)
+    ok = config_load_queues(kf, c, err);
+  if (kf)
+    g_key_file_free(kf);
+  if (!ok) {
+    config_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+/* Frees the config and its queues. */
+void config_free(quire_config_t *c)
+{
+  if (!c)
+    return;
+  for (size_t i = 0; i < c->num_queues; i++)
+    config_queue_clear(&c->queues[i]);
+  free(c->queues);
+  free(c->path);
+  free(c->data_dir);
+  free(c->listen);
+  free(c->server_name);
+  free(c);
+}
+
+/* Looks a queue up by name. */
+const quire_queue_config_t *config_queue_find(const quire_config_t *c, const char *name)
+{
+  for (size_t i = 0; i < c->num_queues; i++)
+    if (c->queues[i].name && !strcmp(c->queues[i].name, name))
+      return &c->queues[i];
+  return NULL;
+}

@@ -1,0 +1,71 @@
+/*
+ * config.h: quired's configuration, read from an INI file with GLib's GKeyFile.
+ *
+ * Every key and its default is documented in docs/configuration.md. A config is immutable once
+ * loaded; SIGHUP loads a new one and the daemon swaps it in (core/system.c).
+ */
+#ifndef QUIRE_CONFIG_H
+#define QUIRE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUIRE_DEFAULT_PORT 8631
+
+/* Colour policy of a pull queue: what it advertises and accepts. */
+typedef enum quire_color_policy_e {
+  QUIRE_COLOR_AUTO,        /* colour and monochrome offered, client chooses */
+  QUIRE_COLOR_MONOCHROME   /* only monochrome offered (color-supported=false) */
+} quire_color_policy_t;
+
+/* Duplex policy. */
+typedef enum quire_duplex_policy_e {
+  QUIRE_DUPLEX_OPTIONAL,   /* one- and two-sided offered, default one-sided */
+  QUIRE_DUPLEX_DEFAULT,    /* both offered, default two-sided-long-edge */
+  QUIRE_DUPLEX_OFF         /* one-sided only */
+} quire_duplex_policy_t;
+
+/* One pull-print queue as configured. */
+typedef struct quire_queue_config_s {
+  char *name;              /* URL-safe name: [A-Za-z0-9_-]{1,63} */
+  char *info;              /* printer-info */
+  char *location;          /* printer-location */
+  char *make_model;        /* printer-make-and-model */
+  quire_color_policy_t color;
+  quire_duplex_policy_t duplex;
+  bool auth_basic;         /* require HTTP Basic authentication for job operations */
+  char *media_default;     /* PWG media name, e.g. "iso_a4_210x297mm" */
+} quire_queue_config_t;
+
+typedef struct quire_config_s {
+  char *path;              /* file it was read from, NULL for built-in defaults */
+  char *data_dir;          /* state: store, spool, admin token */
+  char *listen;            /* "*" (all addresses), or one address such as 127.0.0.1 */
+  int port;
+  char *server_name;       /* host name used in URIs when the request has no Host header */
+  int log_level;           /* LOG_ERR .. LOG_DEBUG (syslog.h values) */
+  bool log_syslog;         /* log to syslog instead of stderr */
+  int64_t max_document_size; /* bytes, after decompression */
+  int max_connections;
+  int multiple_operation_timeout; /* seconds a Create-Job waits for its document */
+  int job_history_hours;   /* completed/canceled jobs kept this long */
+  quire_queue_config_t *queues;
+  size_t num_queues;
+} quire_config_t;
+
+/* Loads `path` (NULL: built-in defaults with one queue named "default"). Returns NULL and sets
+ * *err (malloc'd; caller frees) on a missing file, a syntax error or a bad value. The caller
+ * owns the config and frees it with config_free. */
+quire_config_t *config_load(const char *path, char **err);
+
+/* Frees a config (NULL is fine). */
+void config_free(quire_config_t *config);
+
+/* Finds a queue by name, NULL if none. */
+const quire_queue_config_t *config_queue_find(const quire_config_t *config, const char *name);
+
+/* Parses a log level name ("error", "warn", "info", "debug"); -1 if unknown. */
+int config_parse_log_level(const char *name);
+
+#endif

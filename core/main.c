@@ -1,0 +1,178 @@
+/*
+ * main.c: quired, the quire print-gateway daemon: flags, configuration, start-up, and the
+ * signal loop (SIGTERM/SIGINT: clean shutdown; SIGHUP: reload the configuration).
+ */
+#include "config.h"
+#include "log.h"
+#include "system.h"
+#include "util.h"
+
+#include "../ipp/ipp.h"
+#include "../web/http.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHUTDOWN_GRACE_SECONDS 10
+
+/* Command-line values that override the configuration file. */
+typedef struct main_flags_s {
+  const char *config, *data_dir, *log_level, *listen;
+  int port;
+} main_flags_t;
+
+static void main_usage(FILE *f)
+{
+  fprintf(f, "Usage: quired [options]\n"
+             "  -c, --config FILE      configuration file (INI; see docs/configuration.md)\n"
+             "  -d, --data-dir DIR     state directory (store, spool)\n"
+             "  -p, --port N           TCP port for IPP, web and API (default %d)\n"
+             "  -l, --log-level LEVEL  error, warn, info or debug\n"
+             "  -L, --listen ADDR      '*' for every address, or one IP address\n"
+             "  -h, --help             this text\n", QUIRE_DEFAULT_PORT);
+}
+
+/* Parses argv; returns false (after printing why) on a bad flag. */
+static bool main_parse(int argc, char **argv, main_flags_t *fl)
+{
+  static const struct option opts[] = {
+    {"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
+    {"port", required_argument, NULL, 'p'}, {"log-level", required_argument, NULL, 'l'},
+    {"listen", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+  int ch;
+
+  memset(fl, 0, sizeof(*fl));
+  while ((ch = getopt_long(argc, argv, "c:d:p:l:L:h", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'c': fl->config = optarg; break;
+    case 'd': fl->data_dir = optarg; break;
+    case 'l': fl->log_level = optarg; break;
+    case 'L': fl->listen = optarg; break;
+    case 'p':
+      fl->port = atoi(optarg);
+      if (fl->port < 1 || fl->port > 65535) {
+        fprintf(stderr, "quired: --port must be 1-65535\n");
+        return false;
+      }
+      break;
+    case 'h': main_usage(stdout); exit(0);
+    default: main_usage(stderr); return false;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "quired: unexpected argument '%s'\n", argv[optind]);
+    return false;
+  }
+  if (fl->log_level && config_parse_log_level(fl->log_level) < 0) {
+    fprintf(stderr, "quired: --log-level must be error, warn, info or debug\n");
+    return false;
+  }
+  return true;
+}
+
+/* Loads the configuration and applies the flags on top. NULL (message printed) on error. */
+static quire_config_t *main_config(const main_flags_t *fl)
+{
+  char *err = NULL;
+  quire_config_t *c = config_load(fl->config, &err);
+
+  if (!c) {
+    fprintf(stderr, "quired: %s\n", err);
+    free(err);
+    return NULL;
+  }
+  if (fl->data_dir) {
+    free(c->data_dir);
+    c->data_dir = util_strdup(fl->data_dir);
+  }
+  if (fl->listen) {
+    free(c->listen);
+    c->listen = util_strdup(fl->listen);
+  }
+  if (fl->port)
+    c->port = fl->port;
+  if (fl->log_level)
+    c->log_level = config_parse_log_level(fl->log_level);
+  return c;
+}
+
+/* Waits for signals until asked to stop. */
+static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t *ipp,
+                      const sigset_t *set)
+{
+  for (;;) {
+    int sig = 0;
+    if (sigwait(set, &sig) != 0)
+      continue;
+    if (sig != SIGHUP) {
+      log_info("signal %d: shutting down", sig);
+      return;
+    }
+    log_info("SIGHUP: reloading %s", fl->config ? fl->config : "(built-in defaults)");
+    quire_config_t *c = main_config(fl);
+    char *err = NULL;
+    if (!c) {
+      log_error("reload failed; keeping the running configuration");
+    } else if (!system_reload(sys, c, &err)) {
+      log_error("reload failed: %s", err ? err : "?");
+      free(err);
+      config_free(c);
+    } else {
+      log_set_level(c->log_level);
+      ipp_service_reload(ipp);
+    }
+  }
+}
+
+int main(int argc, char **argv)
+{
+  main_flags_t fl;
+  sigset_t set;
+  char *err = NULL;
+
+  if (!main_parse(argc, argv, &fl))
+    return 2;
+  quire_config_t *config = main_config(&fl);
+  if (!config)
+    return 2;
+  log_init("quired", config->log_level, config->log_syslog);
+
+  /* Every thread inherits this mask; the main thread takes signals with sigwait. */
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  int port = config->port;
+  quire_system_t *sys = system_new(config, &err);
+  if (!sys) {
+    log_error("cannot start: %s", err);
+    free(err);
+    return 1;
+  }
+  ipp_service_t *ipp = ipp_service_new(sys);
+  http_server_t *http = ipp ? http_server_start(sys, ipp, &err) : NULL;
+  if (!http || !system_start(sys)) {
+    log_error("cannot start: %s", err ? err : "IPP service or housekeeping failed");
+    free(err);
+    http_server_stop(http, 0);
+    ipp_service_free(ipp);
+    system_free(sys);
+    return 1;
+  }
+  log_info("quired listening on port %d with %zu queue(s); data in %s", port, sys->num_queues,
+           sys->config->data_dir);
+
+  main_loop(&fl, sys, ipp, &set);
+  http_server_stop(http, SHUTDOWN_GRACE_SECONDS);
+  ipp_service_free(ipp);
+  system_free(sys);
+  log_info("quired stopped cleanly");
+  return 0;
+}

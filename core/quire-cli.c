@@ -1,0 +1,307 @@
+/*
+ * quire-cli.c: `quire`, the admin command-line tool. It asks the running daemon through its
+ * admin JSON API (token from DATA/admin.token) for jobs, queues and status, and manages users
+ * directly in the store (the same store.h calls the daemon uses).
+ */
+#include "auth.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#include <cups/cups.h>
+#include <getopt.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct cli_s {
+  const char *data_dir;
+  char *url;
+  bool json;
+} cli_t;
+
+static void cli_usage(FILE *f)
+{
+  fprintf(f, "Usage: quire [--config FILE] [--data-dir DIR] [--url URL] COMMAND [--json]\n"
+             "Commands:\n"
+             "  status                     daemon status\n"
+             "  queues                     the pull-print queues and their URIs\n"
+             "  jobs [--which all|completed|not-completed]   jobs in every queue\n"
+             "  user-add NAME --password PW [--admin] [--full-name TEXT]\n"
+             "  user-del NAME\n");
+}
+
+/* Reads the admin token of the data directory; NULL (message printed) if unreadable. */
+static char *cli_token(const cli_t *cli)
+{
+  char *path = util_printf("%s/admin.token", cli->data_dir);
+  char buf[128] = "";
+  FILE *f = fopen(path, "r");
+  if (!f || !fgets(buf, sizeof(buf), f)) {
+    fprintf(stderr, "quire: cannot read %s (run as the daemon's user, or pass --data-dir)\n", path);
+    if (f)
+      fclose(f);
+    free(path);
+    return NULL;
+  }
+  fclose(f);
+  free(path);
+  buf[strcspn(buf, "\r\n")] = '\0';
+  return util_strdup(buf);
+}
+
+/* GETs `resource` from the daemon; returns the body (malloc'd) or NULL after printing why. */
+static char *cli_get(const cli_t *cli, const char *resource)
+{
+  char scheme[16], user[64], host[256], path[256];
+  int port = 0;
+  char *token = cli_token(cli), *body = NULL;
+  size_t len = 0;
+
+  if (!token)
+    return NULL;
+  if (httpSeparateURI(HTTP_URI_CODING_ALL, cli->url, scheme, sizeof(scheme), user, sizeof(user),
+                      host, sizeof(host), &port, path, sizeof(path)) < HTTP_URI_STATUS_OK) {
+    fprintf(stderr, "quire: bad --url %s\n", cli->url);
+    free(token);
+    return NULL;
+  }
+  http_t *http = httpConnect2(host, port, NULL, AF_UNSPEC,
+                              !strcmp(scheme, "https") ? HTTP_ENCRYPTION_ALWAYS
+                                                       : HTTP_ENCRYPTION_IF_REQUESTED,
+                              1, 10000, NULL);
+  if (!http) {
+    fprintf(stderr, "quire: cannot reach quired at %s: %s\n", cli->url, cupsLastErrorString());
+    free(token);
+    return NULL;
+  }
+  http_status_t st;
+  httpClearFields(http);
+  httpSetAuthString(http, "Bearer", token);
+  if (httpGet(http, resource) == 0) {
+    while ((st = httpUpdate(http)) == HTTP_STATUS_CONTINUE)
+      ;
+    if (st == HTTP_STATUS_OK) {
+      char buf[8192];
+      ssize_t n;
+      while ((n = httpRead2(http, buf, sizeof(buf))) > 0) {
+        char *nb = realloc(body, len + (size_t)n + 1);
+        if (!nb)
+          abort();
+        body = nb;
+        memcpy(body + len, buf, (size_t)n);
+        len += (size_t)n;
+        body[len] = '\0';
+      }
+    } else {
+      fprintf(stderr, "quire: %s answered HTTP %d for %s\n", cli->url, st, resource);
+      httpFlush(http);
+    }
+  } else {
+    fprintf(stderr, "quire: request to %s failed\n", cli->url);
+  }
+  httpClose(http);
+  free(token);
+  return body;
+}
+
+/* Fetches and parses JSON; NULL on failure. Caller unrefs the parser. */
+static JsonParser *cli_json(const cli_t *cli, const char *resource, JsonNode **root)
+{
+  char *body = cli_get(cli, resource);
+  if (!body)
+    return NULL;
+  if (cli->json)
+    fputs(body, stdout);
+  JsonParser *p = json_parser_new();
+  GError *err = NULL;
+  if (!json_parser_load_from_data(p, body, -1, &err)) {
+    fprintf(stderr, "quire: bad answer from quired: %s\n", err->message);
+    g_error_free(err);
+    g_object_unref(p);
+    free(body);
+    return NULL;
+  }
+  free(body);
+  *root = json_parser_get_root(p);
+  return p;
+}
+
+static int cli_status(const cli_t *cli)
+{
+  JsonNode *root;
+  JsonParser *p = cli_json(cli, "/api/status", &root);
+  if (!p)
+    return 1;
+  if (!cli->json) {
+    JsonObject *o = json_node_get_object(root);
+    JsonObject *jobs = json_object_get_object_member(o, "jobs");
+    printf("quired %s, up %lld s, port %lld, data %s\n",
+           json_object_get_string_member(o, "version"),
+           (long long)json_object_get_int_member(o, "uptime"),
+           (long long)json_object_get_int_member(o, "port"),
+           json_object_get_string_member(o, "data_dir"));
+    printf("queues: %lld\njobs: %lld held, %lld in total\nspool: %lld bytes\n",
+           (long long)json_object_get_int_member(o, "queues"),
+           (long long)json_object_get_int_member(jobs, "held"),
+           (long long)json_object_get_int_member(jobs, "total"),
+           (long long)json_object_get_int_member(o, "spool_bytes"));
+  }
+  g_object_unref(p);
+  return 0;
+}
+
+static int cli_queues(const cli_t *cli)
+{
+  JsonNode *root;
+  JsonParser *p = cli_json(cli, "/api/queues", &root);
+  if (!p)
+    return 1;
+  if (!cli->json) {
+    JsonArray *a = json_node_get_array(root);
+    printf("%-16s %-5s %-10s %-8s %s\n", "QUEUE", "HELD", "COLOR", "AUTH", "URI");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+      JsonObject *q = json_array_get_object_element(a, i);
+      printf("%-16s %-5lld %-10s %-8s %s\n", json_object_get_string_member(q, "name"),
+             (long long)json_object_get_int_member(q, "held_jobs"),
+             json_object_get_string_member(q, "color"), json_object_get_string_member(q, "auth"),
+             json_object_get_string_member(q, "uri"));
+    }
+  }
+  g_object_unref(p);
+  return 0;
+}
+
+static int cli_jobs(const cli_t *cli, const char *which)
+{
+  JsonNode *root;
+  char *res = util_printf("/api/jobs?which=%s", which ? which : "all");
+  JsonParser *p = cli_json(cli, res, &root);
+  free(res);
+  if (!p)
+    return 1;
+  if (!cli->json) {
+    JsonArray *a = json_node_get_array(root);
+    printf("%-6s %-12s %-12s %-14s %-10s %s\n", "ID", "QUEUE", "OWNER", "STATE", "BYTES", "NAME");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+      JsonObject *j = json_array_get_object_element(a, i);
+      JsonArray *docs = json_object_get_array_member(j, "documents");
+      long long bytes = 0;
+      for (guint d = 0; d < json_array_get_length(docs); d++)
+        bytes += json_object_get_int_member(json_array_get_object_element(docs, d), "size");
+      printf("%-6lld %-12s %-12s %-14s %-10lld %s\n", (long long)json_object_get_int_member(j, "id"),
+             json_object_get_string_member(j, "queue"), json_object_get_string_member(j, "owner"),
+             json_object_get_string_member(j, "state_name"), bytes,
+             json_object_get_string_member(j, "name"));
+    }
+  }
+  g_object_unref(p);
+  return 0;
+}
+
+/* Opens the store of the data directory for user management. */
+static store_t *cli_store(const cli_t *cli)
+{
+  char *err = NULL, *path = util_printf("%s/quire.db", cli->data_dir);
+  store_t *s = store_open(path, &err);
+  if (!s) {
+    fprintf(stderr, "quire: %s: %s\n", path, err ? err : "cannot open");
+    free(err);
+  }
+  free(path);
+  return s;
+}
+
+static int cli_user_add(const cli_t *cli, const char *name, const char *password, bool admin,
+                        const char *full_name)
+{
+  if (!name || !*name || !password || !*password) {
+    fprintf(stderr, "quire: user-add needs a NAME and --password\n");
+    return 2;
+  }
+  store_t *s = cli_store(cli);
+  char *hash = auth_password_hash(password);
+  store_user_t u = {.name = (char *)name, .full_name = (char *)full_name, .password_hash = hash,
+                    .admin = admin, .created = time(NULL)};
+  bool ok = s && hash && store_user_put(s, &u);
+  if (ok)
+    printf("user %s saved%s\n", name, admin ? " (admin)" : "");
+  else
+    fprintf(stderr, "quire: cannot save user %s\n", name);
+  free(hash);
+  store_close(s);
+  return ok ? 0 : 1;
+}
+
+static int cli_user_del(const cli_t *cli, const char *name)
+{
+  store_t *s = name ? cli_store(cli) : NULL;
+  bool ok = s && store_user_delete(s, name);
+  if (!ok)
+    fprintf(stderr, "quire: no user %s\n", name ? name : "(none given)");
+  store_close(s);
+  return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+  static const struct option opts[] = {
+    {"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
+    {"url", required_argument, NULL, 'u'}, {"json", no_argument, NULL, 'j'},
+    {"which", required_argument, NULL, 'w'}, {"password", required_argument, NULL, 'P'},
+    {"admin", no_argument, NULL, 'a'}, {"full-name", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+  cli_t cli = {0};
+  const char *config = NULL, *which = NULL, *password = NULL, *full = NULL;
+  bool admin = false;
+  int ch;
+
+  log_init("quire", LOG_WARNING, false);
+  while ((ch = getopt_long(argc, argv, "c:d:u:jw:P:af:h", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'c': config = optarg; break;
+    case 'd': cli.data_dir = optarg; break;
+    case 'u': cli.url = util_strdup(optarg); break;
+    case 'j': cli.json = true; break;
+    case 'w': which = optarg; break;
+    case 'P': password = optarg; break;
+    case 'a': admin = true; break;
+    case 'f': full = optarg; break;
+    case 'h': cli_usage(stdout); return 0;
+    default: cli_usage(stderr); return 2;
+    }
+  }
+  char *err = NULL;
+  quire_config_t *cfg = config_load(config, &err);
+  if (!cfg) {
+    fprintf(stderr, "quire: %s\n", err);
+    free(err);
+    return 2;
+  }
+  if (!cli.data_dir)
+    cli.data_dir = cfg->data_dir;
+  if (!cli.url)
+    cli.url = util_printf("http://localhost:%d/", cfg->port);
+  if (optind >= argc) {
+    cli_usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[optind], *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+  int rc;
+  if (!strcmp(cmd, "status")) rc = cli_status(&cli);
+  else if (!strcmp(cmd, "queues")) rc = cli_queues(&cli);
+  else if (!strcmp(cmd, "jobs")) rc = cli_jobs(&cli, which);
+  else if (!strcmp(cmd, "user-add")) rc = cli_user_add(&cli, arg, password, admin, full);
+  else if (!strcmp(cmd, "user-del")) rc = cli_user_del(&cli, arg);
+  else {
+    fprintf(stderr, "quire: unknown command '%s'\n", cmd);
+    cli_usage(stderr);
+    rc = 2;
+  }
+  free(cli.url);
+  config_free(cfg);
+  return rc;
+}

@@ -1,0 +1,272 @@
+/*
+ * system.c: the quired process object: opening the data directory, recovering after a crash,
+ * the queue table, reload, and the housekeeping thread (see system.h for threads and locks).
+ */
+#include "system.h"
+
+#include "job.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HOUSEKEEPING_SECONDS 10
+
+/* Copies one queue configuration (deep). */
+static void system_queue_config_copy(quire_queue_config_t *dst, const quire_queue_config_t *src)
+{
+  *dst = *src;
+  dst->name = util_strdup(src->name);
+  dst->info = util_strdup(src->info);
+  dst->location = util_strdup(src->location);
+  dst->make_model = util_strdup(src->make_model);
+  dst->media_default = util_strdup(src->media_default);
+}
+
+static void system_queue_clear(quire_queue_t *q)
+{
+  free(q->config.name);
+  free(q->config.info);
+  free(q->config.location);
+  free(q->config.make_model);
+  free(q->config.media_default);
+  free(q->uuid);
+}
+
+static void system_queues_free(quire_queue_t *queues, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    system_queue_clear(&queues[i]);
+  free(queues);
+}
+
+/* True when two queue definitions advertise the same thing. */
+static bool system_queue_same(const quire_queue_config_t *a, const quire_queue_config_t *b)
+{
+  return !strcmp(a->info, b->info) && !strcmp(a->location, b->location) &&
+         !strcmp(a->make_model, b->make_model) && !strcmp(a->media_default, b->media_default) &&
+         a->color == b->color && a->duplex == b->duplex && a->auth_basic == b->auth_basic;
+}
+
+/* Builds the queue table for `config`, reusing the store's UUIDs and, for unchanged queues,
+ * the previous config_time. */
+static quire_queue_t *system_queues_build(quire_system_t *sys, const quire_config_t *config,
+                                          char **err)
+{
+  quire_queue_t *qs = calloc(config->num_queues, sizeof(*qs));
+  time_t now = time(NULL);
+
+  if (!qs)
+    abort();
+  for (size_t i = 0; i < config->num_queues; i++) {
+    store_queue_t *row = store_queue_ensure(sys->store, config->queues[i].name);
+    if (!row) {
+      *err = util_printf("cannot record queue '%s' in the store", config->queues[i].name);
+      system_queues_free(qs, i);
+      return NULL;
+    }
+    system_queue_config_copy(&qs[i].config, &config->queues[i]);
+    qs[i].uuid = util_strdup(row->uuid);
+    qs[i].config_time = now;
+    for (size_t j = 0; j < sys->num_queues; j++)
+      if (!strcmp(sys->queues[j].config.name, qs[i].config.name) &&
+          system_queue_same(&sys->queues[j].config, &qs[i].config))
+        qs[i].config_time = sys->queues[j].config_time;
+    store_queue_free(row);
+  }
+  return qs;
+}
+
+/* Reads DATA/admin.token or creates it (0600) with a new random token. */
+static char *system_admin_token(const char *data_dir, char **err)
+{
+  char *path = util_printf("%s/admin.token", data_dir);
+  char buf[128] = "";
+  FILE *f = fopen(path, "r");
+
+  if (f) {
+    if (!fgets(buf, sizeof(buf), f))
+      buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+  }
+  if (strlen(buf) < 32) {
+    char tmp[4096];
+    int fd;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (!util_random_hex(buf, 32) ||
+        (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+      *err = util_printf("cannot create %s: %s", path, strerror(errno));
+      free(path);
+      return NULL;
+    }
+    bool ok = write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf) && write(fd, "\n", 1) == 1 &&
+              fsync(fd) == 0;
+    close(fd);
+    if (!ok || rename(tmp, path) != 0) {
+      *err = util_printf("cannot write %s: %s", path, strerror(errno));
+      free(path);
+      return NULL;
+    }
+  }
+  free(path);
+  return util_strdup(buf);
+}
+
+/* Deletes spool files left by a crash: partial uploads and documents whose store row never
+ * committed. */
+static bool system_recover(quire_system_t *sys, char **err)
+{
+  size_t npaths = 0, removed = 0;
+  char **paths = store_doc_paths(sys->store, &npaths);
+  bool ok = spool_recover(sys->spool, paths, npaths, &removed);
+
+  store_strings_free(paths, npaths);
+  if (!ok) {
+    *err = util_printf("spool recovery failed: %s", strerror(errno));
+    return false;
+  }
+  if (removed)
+    log_info("recovery: removed %zu file(s) of unacknowledged uploads", removed);
+  return true;
+}
+
+/* Opens everything under the data directory. */
+quire_system_t *system_new(quire_config_t *config, char **err)
+{
+  quire_system_t *sys = calloc(1, sizeof(*sys));
+  if (!sys)
+    abort();
+  pthread_rwlock_init(&sys->config_lock, NULL);
+  pthread_mutex_init(&sys->job_lock, NULL);
+  pthread_mutex_init(&sys->hk_lock, NULL);
+  pthread_cond_init(&sys->hk_cond, NULL);
+  sys->config = config;
+  sys->start_time = time(NULL);
+  *err = NULL;
+
+  char *dbpath = util_printf("%s/quire.db", config->data_dir);
+  char *spooldir = util_printf("%s/spool", config->data_dir);
+  if (!util_mkdir_p(config->data_dir))
+    *err = util_printf("cannot create %s: %s", config->data_dir, strerror(errno));
+  else if ((sys->store = store_open(dbpath, err)) &&
+           (sys->spool = spool_open(spooldir, err)) &&
+           (sys->admin_token = system_admin_token(config->data_dir, err)) &&
+           system_recover(sys, err)) {
+    store_set_precommit(sys->store, spool_precommit, sys->spool);
+    sys->queues = system_queues_build(sys, config, err);
+    sys->num_queues = sys->queues ? config->num_queues : 0;
+  }
+  free(dbpath);
+  free(spooldir);
+  if (*err) {
+    system_free(sys);
+    return NULL;
+  }
+  return sys;
+}
+
+/* Housekeeping loop: wakes every few seconds or when stopping. */
+static void *system_housekeeper(void *arg)
+{
+  quire_system_t *sys = arg;
+
+  pthread_mutex_lock(&sys->hk_lock);
+  while (!sys->stopping) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += HOUSEKEEPING_SECONDS;
+    pthread_cond_timedwait(&sys->hk_cond, &sys->hk_lock, &until);
+    if (sys->stopping)
+      break;
+    pthread_mutex_unlock(&sys->hk_lock);
+
+    pthread_rwlock_rdlock(&sys->config_lock);
+    int timeout = sys->config->multiple_operation_timeout;
+    int history = sys->config->job_history_hours;
+    pthread_rwlock_unlock(&sys->config_lock);
+    job_housekeeping(sys, timeout, history);
+
+    pthread_mutex_lock(&sys->hk_lock);
+  }
+  pthread_mutex_unlock(&sys->hk_lock);
+  return NULL;
+}
+
+bool system_start(quire_system_t *sys)
+{
+  if (pthread_create(&sys->housekeeper, NULL, system_housekeeper, sys) != 0) {
+    log_error("cannot start the housekeeping thread");
+    return false;
+  }
+  return true;
+}
+
+void system_free(quire_system_t *sys)
+{
+  if (!sys)
+    return;
+  if (sys->housekeeper) {
+    pthread_mutex_lock(&sys->hk_lock);
+    sys->stopping = true;
+    pthread_cond_signal(&sys->hk_cond);
+    pthread_mutex_unlock(&sys->hk_lock);
+    pthread_join(sys->housekeeper, NULL);
+  }
+  store_close(sys->store);
+  spool_close(sys->spool);
+  system_queues_free(sys->queues, sys->num_queues);
+  config_free(sys->config);
+  free(sys->admin_token);
+  pthread_rwlock_destroy(&sys->config_lock);
+  pthread_mutex_destroy(&sys->job_lock);
+  pthread_mutex_destroy(&sys->hk_lock);
+  pthread_cond_destroy(&sys->hk_cond);
+  free(sys);
+}
+
+/* Swaps in a new configuration; settings bound at start are kept and reported. */
+bool system_reload(quire_system_t *sys, quire_config_t *config, char **err)
+{
+  *err = NULL;
+  pthread_rwlock_rdlock(&sys->config_lock);
+  quire_config_t *old = sys->config;
+  if (strcmp(old->data_dir, config->data_dir) || strcmp(old->listen, config->listen) ||
+      old->port != config->port)
+    log_warn("reload: listen, port and data-dir changes take effect at the next restart");
+  pthread_rwlock_unlock(&sys->config_lock);
+
+  /* Keep the bound settings of the running process. */
+  free(config->data_dir);
+  config->data_dir = util_strdup(old->data_dir);
+  free(config->listen);
+  config->listen = util_strdup(old->listen);
+  config->port = old->port;
+
+  pthread_rwlock_wrlock(&sys->config_lock);
+  quire_queue_t *qs = system_queues_build(sys, config, err);
+  if (qs) {
+    system_queues_free(sys->queues, sys->num_queues);
+    sys->queues = qs;
+    sys->num_queues = config->num_queues;
+    sys->config = config;
+    sys->generation++;
+    config_free(old);
+  }
+  pthread_rwlock_unlock(&sys->config_lock);
+  return qs != NULL;
+}
+
+int64_t system_max_document_size(quire_system_t *sys)
+{
+  pthread_rwlock_rdlock(&sys->config_lock);
+  int64_t v = sys->config->max_document_size;
+  pthread_rwlock_unlock(&sys->config_lock);
+  return v;
+}

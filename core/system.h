@@ -1,0 +1,71 @@
+/*
+ * system.h: the quired process as one object: configuration, store, spool, queues, and the job
+ * life cycle of a pull-print gateway (every job is held until released).
+ *
+ * DESIGN
+ * Threads: libmicrohttpd runs one thread per connection; each calls into this module directly.
+ * A housekeeping thread (system.c) aborts Create-Jobs whose document never came and expires
+ * old finished jobs. Locks, in the order they may be taken:
+ *   1. system->config_lock (rwlock): the current configuration and queue table; swapped on
+ *      SIGHUP under the write lock, read-locked for the short time a request looks a queue up.
+ *   2. system->job_lock (mutex): serialises state changes of existing jobs (read-check-write:
+ *      Send-Document vs Cancel-Job vs expiry). New jobs do not take it, so Print-Jobs from
+ *      many threads reach the store's group commit together.
+ *   3. the store's internal locks (never held by callers across calls).
+ */
+#ifndef QUIRE_SYSTEM_H
+#define QUIRE_SYSTEM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+#include "spool.h"
+#include "store.h"
+
+/* A queue at run time: its configuration and its stable identity. */
+typedef struct quire_queue_s {
+  quire_queue_config_t config;  /* deep copy, owned by the queue */
+  char *uuid;                   /* "urn:uuid:..." from the store */
+  time_t config_time;           /* when this definition took effect */
+} quire_queue_t;
+
+typedef struct quire_system_s {
+  pthread_rwlock_t config_lock;
+  quire_config_t *config;       /* current configuration (guarded by config_lock) */
+  quire_queue_t *queues;        /* one per configured queue (guarded by config_lock) */
+  size_t num_queues;
+  unsigned generation;          /* bumped on every reload */
+
+  pthread_mutex_t job_lock;
+  store_t *store;
+  spool_t *spool;
+  char *admin_token;            /* bearer token for the admin API, in DATA/admin.token */
+  time_t start_time;
+
+  pthread_t housekeeper;
+  pthread_mutex_t hk_lock;
+  pthread_cond_t hk_cond;
+  bool stopping;
+} quire_system_t;
+
+/* Opens the data directory (store, spool, admin token), recovers the spool after a crash and
+ * builds the queues. Returns NULL and *err (malloc'd) on failure. Takes ownership of
+ * `config`. The caller frees the system with system_free. */
+quire_system_t *system_new(quire_config_t *config, char **err);
+
+/* Starts the housekeeping thread. */
+bool system_start(quire_system_t *sys);
+
+/* Stops housekeeping, closes the store (committing pending writes) and frees everything. */
+void system_free(quire_system_t *sys);
+
+/* Swaps in a new configuration (SIGHUP). Listen address, port and data-dir changes need a
+ * restart and are reported as such. Takes ownership of `config` on success. */
+bool system_reload(quire_system_t *sys, quire_config_t *config, char **err);
+
+/* Copies the current value of a few config settings (under the read lock). */
+int64_t system_max_document_size(quire_system_t *sys);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * service.c: the IPP service object: one ipp_printer_t per configured queue, rebuilt on
+ * reload (see ipp-private.h).
+ */
+#include "ipp-private.h"
+
+#include "../core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Makes the IPP view of one queue. */
+static ipp_printer_t *ipp_printer_new(const quire_queue_t *q, long long max_doc)
+{
+  ipp_printer_t *p = calloc(1, sizeof(*p));
+  if (!p)
+    abort();
+  atomic_init(&p->refs, 1);
+  p->config = q->config;
+  p->config.name = util_strdup(q->config.name);
+  p->config.info = util_strdup(q->config.info);
+  p->config.location = util_strdup(q->config.location);
+  p->config.make_model = util_strdup(q->config.make_model);
+  p->config.media_default = util_strdup(q->config.media_default);
+  p->uuid = util_strdup(q->uuid);
+  p->resource = util_printf("/ipp/print/%s", q->config.name);
+  p->config_time = q->config_time;
+  p->attrs = ipp_printer_attrs_create(&p->config, p->uuid, max_doc);
+  if (!p->attrs) {
+    log_error("queue %s: cannot build printer attributes", p->config.name);
+    ipp_printer_release(p);
+    return NULL;
+  }
+  return p;
+}
+
+/* Drops one reference; frees the printer with the last one. */
+void ipp_printer_release(ipp_printer_t *p)
+{
+  if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+    return;
+  free(p->config.name);
+  free(p->config.info);
+  free(p->config.location);
+  free(p->config.make_model);
+  free(p->config.media_default);
+  free(p->uuid);
+  free(p->resource);
+  ippDelete(p->attrs);
+  free(p);
+}
+
+/* Builds the printer table from the system's current queues (caller holds no lock). */
+static bool ipp_service_build(ipp_service_t *svc, ipp_printer_t ***out, size_t *count)
+{
+  quire_system_t *sys = svc->sys;
+  bool ok = true;
+
+  pthread_rwlock_rdlock(&sys->config_lock);
+  ipp_printer_t **ps = calloc(sys->num_queues ? sys->num_queues : 1, sizeof(*ps));
+  if (!ps)
+    abort();
+  for (size_t i = 0; i < sys->num_queues && ok; i++)
+    ok = (ps[i] = ipp_printer_new(&sys->queues[i], sys->config->max_document_size)) != NULL;
+  *count = sys->num_queues;
+  pthread_rwlock_unlock(&sys->config_lock);
+  if (!ok) {
+    for (size_t i = 0; i < *count; i++)
+      ipp_printer_release(ps[i]);
+    free(ps);
+    return false;
+  }
+  *out = ps;
+  return true;
+}
+
+ipp_service_t *ipp_service_new(quire_system_t *sys)
+{
+  ipp_service_t *svc = calloc(1, sizeof(*svc));
+  if (!svc)
+    abort();
+  svc->sys = sys;
+  pthread_rwlock_init(&svc->lock, NULL);
+  if (!ipp_service_build(svc, &svc->printers, &svc->num_printers)) {
+    ipp_service_free(svc);
+    return NULL;
+  }
+  return svc;
+}
+
+/* Replaces the printer table; requests in flight keep their references to the old ones. */
+void ipp_service_reload(ipp_service_t *svc)
+{
+  ipp_printer_t **ps = NULL, **old;
+  size_t n = 0, nold;
+
+  if (!ipp_service_build(svc, &ps, &n)) {
+    log_error("reload: keeping the previous printers");
+    return;
+  }
+  pthread_rwlock_wrlock(&svc->lock);
+  old = svc->printers;
+  nold = svc->num_printers;
+  svc->printers = ps;
+  svc->num_printers = n;
+  pthread_rwlock_unlock(&svc->lock);
+  for (size_t i = 0; i < nold; i++)
+    ipp_printer_release(old[i]);
+  free(old);
+  log_info("reload: %zu queue(s) served", n);
+}
+
+void ipp_service_free(ipp_service_t *svc)
+{
+  if (!svc)
+    return;
+  for (size_t i = 0; i < svc->num_printers; i++)
+    ipp_printer_release(svc->printers[i]);
+  free(svc->printers);
+  pthread_rwlock_destroy(&svc->lock);
+  free(svc);
+}
+
+/* Finds a printer by name (NULL or "": the first) and takes a reference. */
+ipp_printer_t *ipp_service_printer(ipp_service_t *svc, const char *name)
+{
+  ipp_printer_t *found = NULL;
+
+  pthread_rwlock_rdlock(&svc->lock);
+  for (size_t i = 0; i < svc->num_printers && !found; i++)
+    if (!name || !*name || !strcmp(svc->printers[i]->config.name, name))
+      found = svc->printers[i];
+  if (found)
+    atomic_fetch_add(&found->refs, 1);
+  pthread_rwlock_unlock(&svc->lock);
+  return found;
+}
+
+int ipp_name_cmp(void *a, void *b, void *data)
+{
+  (void)data;
+  return strcmp(a, b);
+}

@@ -1,0 +1,279 @@
+/*
+ * api.c: the admin JSON API, the status page and the queue icon (see api.h).
+ */
+#include "api.h"
+
+#include "../core/job.h"
+#include "../core/log.h"
+#include "../core/util.h"
+
+#include <cairo.h>
+#include <json-glib/json-glib.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUIRE_VERSION "0.1.0"
+
+static const char *api_state_name(int state)
+{
+  static const char *names[] = {"pending", "pending-held", "processing", "processing-stopped",
+                                "canceled", "aborted", "completed"};
+  return state >= 3 && state <= 9 ? names[state - 3] : "unknown";
+}
+
+/* True when the Authorization header carries the admin token (constant-time compare). */
+static bool api_authorized(quire_system_t *sys, const char *auth)
+{
+  size_t n = strlen(sys->admin_token);
+  return auth && !strncmp(auth, "Bearer ", 7) && strlen(auth + 7) == n &&
+         CRYPTO_memcmp(auth + 7, sys->admin_token, n) == 0;
+}
+
+/* Serialises a builder's root to a malloc'd string. */
+static char *api_finish(JsonBuilder *b)
+{
+  JsonNode *root = json_builder_get_root(b);
+  JsonGenerator *g = json_generator_new();
+  json_generator_set_root(g, root);
+  json_generator_set_pretty(g, TRUE);
+  gchar *s = json_generator_to_data(g, NULL);
+  char *r = util_printf("%s\n", s);
+  g_free(s);
+  g_object_unref(g);
+  json_node_unref(root);
+  g_object_unref(b);
+  return r;
+}
+
+static char *api_status(quire_system_t *sys)
+{
+  JsonBuilder *b = json_builder_new();
+  store_job_filter_t f = {.which = STORE_WHICH_ALL};
+  size_t n = 0;
+  int held = 0;
+  store_job_t **jobs = store_job_list(sys->store, &f, &n);
+
+  for (size_t i = 0; i < n; i++)
+    held += jobs[i]->state == JOB_HELD;
+  store_jobs_free(jobs, n);
+  pthread_rwlock_rdlock(&sys->config_lock);
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "version");
+  json_builder_add_string_value(b, QUIRE_VERSION);
+  json_builder_set_member_name(b, "uptime");
+  json_builder_add_int_value(b, time(NULL) - sys->start_time);
+  json_builder_set_member_name(b, "queues");
+  json_builder_add_int_value(b, (gint64)sys->num_queues);
+  json_builder_set_member_name(b, "port");
+  json_builder_add_int_value(b, sys->config->port);
+  json_builder_set_member_name(b, "data_dir");
+  json_builder_add_string_value(b, sys->config->data_dir);
+  pthread_rwlock_unlock(&sys->config_lock);
+  json_builder_set_member_name(b, "jobs");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "held");
+  json_builder_add_int_value(b, held);
+  json_builder_set_member_name(b, "total");
+  json_builder_add_int_value(b, (gint64)n);
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "spool_bytes");
+  json_builder_add_int_value(b, spool_bytes(sys->spool));
+  json_builder_end_object(b);
+  return api_finish(b);
+}
+
+static void api_member_str(JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, v ? v : "");
+}
+
+static void api_member_int(JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, v);
+}
+
+static char *api_queues(quire_system_t *sys, const char *host, int port)
+{
+  JsonBuilder *b = json_builder_new();
+
+  json_builder_begin_array(b);
+  pthread_rwlock_rdlock(&sys->config_lock);
+  for (size_t i = 0; i < sys->num_queues; i++) {
+    const quire_queue_t *q = &sys->queues[i];
+    char *uri = util_printf("ipp://%s:%d/ipp/print/%s", host, port, q->config.name);
+    json_builder_begin_object(b);
+    api_member_str(b, "name", q->config.name);
+    api_member_str(b, "uri", uri);
+    api_member_str(b, "info", q->config.info);
+    api_member_str(b, "location", q->config.location);
+    api_member_str(b, "uuid", q->uuid);
+    api_member_str(b, "color", q->config.color == QUIRE_COLOR_MONOCHROME ? "monochrome" : "auto");
+    api_member_str(b, "duplex", q->config.duplex == QUIRE_DUPLEX_OFF ? "off"
+                                : q->config.duplex == QUIRE_DUPLEX_DEFAULT ? "default" : "optional");
+    api_member_str(b, "auth", q->config.auth_basic ? "basic" : "none");
+    api_member_int(b, "held_jobs", store_job_count_active(sys->store, q->config.name));
+    json_builder_end_object(b);
+    free(uri);
+  }
+  pthread_rwlock_unlock(&sys->config_lock);
+  json_builder_end_array(b);
+  return api_finish(b);
+}
+
+/* Adds one job with its documents. */
+static void api_job(quire_system_t *sys, JsonBuilder *b, const store_job_t *j)
+{
+  size_t nd = 0;
+  store_doc_t **docs = store_doc_list(sys->store, j->id, &nd);
+
+  json_builder_begin_object(b);
+  api_member_int(b, "id", j->id);
+  api_member_str(b, "queue", j->queue);
+  api_member_str(b, "owner", j->owner);
+  api_member_str(b, "name", j->name);
+  api_member_int(b, "state", j->state);
+  api_member_str(b, "state_name", api_state_name(j->state));
+  json_builder_set_member_name(b, "reasons");
+  json_builder_begin_array(b);
+  gchar **reasons = g_strsplit(j->state_reasons ? j->state_reasons : "", ",", -1);
+  for (gchar **r = reasons; *r; r++)
+    if (**r)
+      json_builder_add_string_value(b, *r);
+  g_strfreev(reasons);
+  json_builder_end_array(b);
+  api_member_int(b, "created", j->created);
+  json_builder_set_member_name(b, "documents");
+  json_builder_begin_array(b);
+  for (size_t i = 0; i < nd; i++) {
+    json_builder_begin_object(b);
+    api_member_int(b, "number", docs[i]->number);
+    api_member_str(b, "format", docs[i]->format);
+    api_member_int(b, "size", docs[i]->size);
+    api_member_str(b, "sha256", docs[i]->sha256);
+    api_member_str(b, "path", docs[i]->path);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  store_docs_free(docs, nd);
+}
+
+static char *api_jobs(quire_system_t *sys, const char *which, const char *queue, int *status)
+{
+  store_job_filter_t f = {.queue = queue, .which = STORE_WHICH_ALL};
+  size_t n = 0;
+
+  if (which && !strcmp(which, "completed"))
+    f.which = STORE_WHICH_COMPLETED;
+  else if (which && !strcmp(which, "not-completed"))
+    f.which = STORE_WHICH_NOT_COMPLETED;
+  else if (which && strcmp(which, "all")) {
+    *status = 400;
+    return util_strdup("{\"error\": \"which must be all, completed or not-completed\"}\n");
+  }
+  JsonBuilder *b = json_builder_new();
+  json_builder_begin_array(b);
+  store_job_t **jobs = store_job_list(sys->store, &f, &n);
+  for (size_t i = 0; i < n; i++)
+    api_job(sys, b, jobs[i]);
+  store_jobs_free(jobs, n);
+  json_builder_end_array(b);
+  return api_finish(b);
+}
+
+char *api_handle(quire_system_t *sys, const char *path, const char *auth, const char *q_which,
+                 const char *q_queue, const char *host, int port, int *status)
+{
+  *status = 200;
+  if (!api_authorized(sys, auth)) {
+    *status = 401;
+    return util_strdup("{\"error\": \"admin token required\"}\n");
+  }
+  if (!strcmp(path, "/api/status"))
+    return api_status(sys);
+  if (!strcmp(path, "/api/queues"))
+    return api_queues(sys, host, port);
+  if (!strcmp(path, "/api/jobs"))
+    return api_jobs(sys, q_which, q_queue, status);
+  *status = 404;
+  return util_strdup("{\"error\": \"no such API\"}\n");
+}
+
+char *api_status_page(quire_system_t *sys)
+{
+  GString *s = g_string_new("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                            "<meta name=\"viewport\" content=\"width=device-width\">"
+                            "<title>quire</title></head><body><h1>quire print gateway</h1>"
+                            "<p>Queues (jobs are held until released at a printer):</p><ul>");
+  pthread_rwlock_rdlock(&sys->config_lock);
+  for (size_t i = 0; i < sys->num_queues; i++) {
+    gchar *name = g_markup_escape_text(sys->queues[i].config.name, -1);
+    gchar *info = g_markup_escape_text(sys->queues[i].config.info, -1);
+    g_string_append_printf(s, "<li><b>%s</b>: %s (ipp path /ipp/print/%s)</li>", name, info, name);
+    g_free(name);
+    g_free(info);
+  }
+  pthread_rwlock_unlock(&sys->config_lock);
+  g_string_append(s, "</ul></body></html>\n");
+  char *r = util_strdup(s->str);
+  g_string_free(s, TRUE);
+  return r;
+}
+
+typedef struct api_png_s {
+  unsigned char *buf;
+  size_t len;
+} api_png_t;
+
+static cairo_status_t api_png_write(void *closure, const unsigned char *data, unsigned int len)
+{
+  api_png_t *p = closure;
+  unsigned char *nb = realloc(p->buf, p->len + len);
+  if (!nb)
+    return CAIRO_STATUS_NO_MEMORY;
+  memcpy(nb + p->len, data, len);
+  p->buf = nb;
+  p->len += len;
+  return CAIRO_STATUS_SUCCESS;
+}
+
+static api_png_t api_icon;
+static pthread_once_t api_icon_once = PTHREAD_ONCE_INIT;
+
+/* Draws a 128x128 printer glyph. */
+static void api_icon_draw(void)
+{
+  cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 128, 128);
+  cairo_t *cr = cairo_create(sf);
+  cairo_set_source_rgb(cr, 0.18, 0.33, 0.55);
+  cairo_rectangle(cr, 14, 44, 100, 50);
+  cairo_fill(cr);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_rectangle(cr, 34, 14, 60, 36);
+  cairo_rectangle(cr, 34, 80, 60, 34);
+  cairo_fill(cr);
+  cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+  cairo_set_line_width(cr, 3);
+  cairo_rectangle(cr, 34, 14, 60, 36);
+  cairo_rectangle(cr, 34, 80, 60, 34);
+  cairo_stroke(cr);
+  cairo_destroy(cr);
+  if (cairo_surface_write_to_png_stream(sf, api_png_write, &api_icon) != CAIRO_STATUS_SUCCESS) {
+    free(api_icon.buf);
+    api_icon.buf = NULL;
+    api_icon.len = 0;
+    log_error("cannot draw the queue icon");
+  }
+  cairo_surface_destroy(sf);
+}
+
+const unsigned char *api_icon_png(size_t *len)
+{
+  pthread_once(&api_icon_once, api_icon_draw);
+  *len = api_icon.len;
+  return api_icon.buf;
+}

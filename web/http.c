@@ -1,0 +1,329 @@
+/*
+ * http.c: the HTTP server (see http.h).
+ *
+ * DESIGN
+ * libmicrohttpd calls http_access once with the headers, then once per body chunk, then once
+ * more with no data. For IPP the body is fed to an ipp_exchange_t as it arrives (documents
+ * stream to the spool, never into memory) and the response is queued on the last call, or
+ * earlier when the exchange decides before the body ends (too big, refused): then the rest of
+ * the body is not read and the connection closes after the response. Connection threads block
+ * only on the spool and the store.
+ */
+#include "http.h"
+
+#include "api.h"
+#include "../core/log.h"
+#include "../core/util.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct http_server_s {
+  struct MHD_Daemon *mhd;
+  quire_system_t *sys;
+  ipp_service_t *ipp;
+  int port;
+  atomic_int active;
+};
+
+/* Per-request state kept in MHD's con_cls. */
+typedef struct http_request_s {
+  ipp_exchange_t *ex;          /* IPP requests only */
+  bool responded;              /* a response is queued; ignore further body data */
+  bool counted;
+} http_request_t;
+
+/* Queues a response from a buffer (copied) with a content type. */
+static enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, const char *type,
+                                  const void *body, size_t len, bool close)
+{
+  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+                                                           MHD_RESPMEM_MUST_COPY);
+  if (!r)
+    return MHD_NO;
+  if (type)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+  if (close)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+  if (status == 401)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"quire\"");
+  enum MHD_Result ret = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static enum MHD_Result http_text(struct MHD_Connection *c, unsigned status, const char *text)
+{
+  return http_reply(c, status, "text/plain; charset=utf-8", text, strlen(text), false);
+}
+
+/* Splits the Host header into name and port (IPv6 literals keep no brackets). */
+static void http_host(struct MHD_Connection *c, int default_port, char *host, size_t hlen,
+                      int *port)
+{
+  const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+  *port = default_port;
+  snprintf(host, hlen, "%s", h && *h ? h : "localhost");
+  char *colon = strrchr(host, ':');
+  if (host[0] == '[') {
+    char *end = strchr(host, ']');
+    if (end) {
+      if (end[1] == ':')
+        *port = atoi(end + 2);
+      *end = '\0';
+      memmove(host, host + 1, strlen(host));
+    }
+  } else if (colon && colon == strchr(host, ':')) {
+    *port = atoi(colon + 1);
+    *colon = '\0';
+  }
+  if (*port <= 0 || *port > 65535)
+    *port = default_port;
+}
+
+/* The client's address, for logs. */
+static void http_remote(struct MHD_Connection *c, char *buf, size_t len)
+{
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  snprintf(buf, len, "?");
+  if (!ci || !ci->client_addr)
+    return;
+  if (ci->client_addr->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, buf, (socklen_t)len);
+  else if (ci->client_addr->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, buf, (socklen_t)len);
+}
+
+/* True for the paths the IPP service answers. */
+static bool http_is_ipp_path(const char *url)
+{
+  return !strcmp(url, "/") || !strcmp(url, "/ipp/print") || !strncmp(url, "/ipp/print/", 11);
+}
+
+/* True when the Content-Type is application/ipp (parameters allowed). */
+static bool http_is_ipp_type(struct MHD_Connection *c)
+{
+  const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  return t && !strncasecmp(t, "application/ipp", 15) && (t[15] == '\0' || t[15] == ';' || t[15] == ' ');
+}
+
+/* Starts an IPP exchange with what the headers tell. */
+static http_request_t *http_ipp_begin(http_server_t *srv, struct MHD_Connection *c, const char *url)
+{
+  char host[256], remote[64];
+  int port;
+  char *pass = NULL;
+  char *user = MHD_basic_auth_get_username_password(c, &pass);
+  http_request_t *req = calloc(1, sizeof(*req));
+
+  if (!req)
+    abort();
+  http_host(c, srv->port, host, sizeof(host), &port);
+  http_remote(c, remote, sizeof(remote));
+  ipp_http_info_t info = {.resource = url, .host = host, .port = port, .basic_user = user,
+                          .basic_password = pass, .remote = remote};
+  req->ex = ipp_exchange_new(srv->ipp, &info);
+  if (pass) {
+    explicit_bzero(pass, strlen(pass));
+    MHD_free(pass);
+  }
+  if (user)
+    MHD_free(user);
+  return req;
+}
+
+/* Encodes and queues the IPP response. */
+static enum MHD_Result http_ipp_respond(struct MHD_Connection *c, http_request_t *req, bool early)
+{
+  size_t len = 0;
+  int status = 200;
+  const unsigned char *body = ipp_exchange_finish(req->ex, &len, &status);
+
+  req->responded = true;
+  if (status == 400 && !len)
+    return http_reply(c, 400, "text/plain", "Bad IPP request\n", 16, true);
+  return http_reply(c, (unsigned)status, len ? "application/ipp" : NULL, body, len, early);
+}
+
+/* Handles one call for an IPP POST. */
+static enum MHD_Result http_ipp(struct MHD_Connection *c, http_request_t *req,
+                                const char *data, size_t *size)
+{
+  if (*size == 0)
+    return req->responded ? MHD_YES : http_ipp_respond(c, req, false);
+  size_t n = *size;
+  *size = 0;
+  if (req->responded)
+    return MHD_YES;  /* the body after an early answer is dropped */
+  if (ipp_exchange_feed(req->ex, data, n) == IPP_FEED_RESPOND) {
+    if (http_ipp_respond(c, req, true) != MHD_YES) {
+      /* This libmicrohttpd cannot answer before the body ends: close the connection. */
+      log_info("http: closing connection after refusing a request mid-body");
+      return MHD_NO;
+    }
+  }
+  return MHD_YES;
+}
+
+/* Serves GET requests: status page, icon, API. */
+static enum MHD_Result http_get(http_server_t *srv, struct MHD_Connection *c, const char *url)
+{
+  if (!strncmp(url, "/api/", 5)) {
+    char host[256];
+    int port, status = 200;
+    http_host(c, srv->port, host, sizeof(host), &port);
+    char *body = api_handle(srv->sys, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "which"),
+                            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "queue"),
+                            host, port, &status);
+    enum MHD_Result r = http_reply(c, (unsigned)status, "application/json", body, strlen(body), false);
+    free(body);
+    return r;
+  }
+  if (!strcmp(url, "/")) {
+    char *page = api_status_page(srv->sys);
+    enum MHD_Result r = http_reply(c, 200, "text/html; charset=utf-8", page, strlen(page), false);
+    free(page);
+    return r;
+  }
+  if (!strcmp(url, "/icon.png")) {
+    size_t len = 0;
+    const unsigned char *png = api_icon_png(&len);
+    return png ? http_reply(c, 200, "image/png", png, len, false) : http_text(c, 404, "no icon\n");
+  }
+  return http_text(c, 404, "Not found\n");
+}
+
+/* libmicrohttpd's access handler: routes each request. */
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version,
+                                   const char *data, size_t *size, void **con_cls)
+{
+  http_server_t *srv = cls;
+  http_request_t *req = *con_cls;
+  (void)version;
+
+  if (req)
+    return req->ex ? http_ipp(c, req, data, size) : MHD_YES;
+
+  if (!strcmp(method, "POST") && http_is_ipp_path(url)) {
+    if (!http_is_ipp_type(c))
+      return http_reply(c, 415, "text/plain", "Expected Content-Type: application/ipp\n", 39, true);
+    req = http_ipp_begin(srv, c, url);
+    req->counted = true;
+    atomic_fetch_add(&srv->active, 1);
+    *con_cls = req;
+    return MHD_YES;
+  }
+  if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+    return http_get(srv, c, url);
+  if (!strcmp(method, "POST"))
+    return http_text(c, 404, "Not found\n");
+  return http_text(c, 405, "Method not allowed\n");
+}
+
+/* Frees the per-request state when libmicrohttpd is done with it (also on disconnects). */
+static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
+{
+  http_server_t *srv = cls;
+  http_request_t *req = *con_cls;
+  (void)c;
+  if (!req)
+    return;
+  if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !req->responded)
+    log_info("http: client went away before the request completed (code %d)", (int)toe);
+  ipp_exchange_free(req->ex);
+  if (req->counted)
+    atomic_fetch_sub(&srv->active, 1);
+  free(req);
+  *con_cls = NULL;
+}
+
+/* Logs libmicrohttpd's own errors through quire's log. */
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+  char buf[512];
+  (void)cls;
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  buf[strcspn(buf, "\n")] = '\0';
+  log_debug("http: %s", buf);
+}
+
+http_server_t *http_server_start(quire_system_t *sys, ipp_service_t *ipp, char **err)
+{
+  http_server_t *srv = calloc(1, sizeof(*srv));
+  struct sockaddr_in6 a6 = {0};
+  struct sockaddr_in a4 = {0};
+  struct sockaddr *addr = NULL;
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                   MHD_USE_ERROR_LOG | MHD_USE_ITC;
+
+  if (!srv)
+    abort();
+  *err = NULL;
+  srv->sys = sys;
+  srv->ipp = ipp;
+  pthread_rwlock_rdlock(&sys->config_lock);
+  srv->port = sys->config->port;
+  const char *listen = sys->config->listen;
+  int maxconn = sys->config->max_connections;
+  if (!strcmp(listen, "*")) {
+    flags |= MHD_USE_DUAL_STACK;
+  } else if (inet_pton(AF_INET, listen, &a4.sin_addr) == 1) {
+    a4.sin_family = AF_INET;
+    a4.sin_port = htons((uint16_t)srv->port);
+    addr = (struct sockaddr *)&a4;
+  } else if (inet_pton(AF_INET6, listen, &a6.sin6_addr) == 1) {
+    a6.sin6_family = AF_INET6;
+    a6.sin6_port = htons((uint16_t)srv->port);
+    addr = (struct sockaddr *)&a6;
+    flags |= MHD_USE_IPv6;
+  } else {
+    *err = util_printf("listen: '%s' is not '*' or an IP address", listen);
+  }
+  pthread_rwlock_unlock(&sys->config_lock);
+  if (*err) {
+    free(srv);
+    return NULL;
+  }
+  srv->mhd = MHD_start_daemon(flags, (uint16_t)srv->port, NULL, NULL, http_access, srv,
+                              MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                              MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, srv,
+                              addr ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, addr,
+                              MHD_OPTION_END);
+  if (!srv->mhd) {
+    *err = util_printf("cannot listen on %s port %d (in use, or not allowed)", listen, srv->port);
+    free(srv);
+    return NULL;
+  }
+  return srv;
+}
+
+void http_server_stop(http_server_t *srv, int grace)
+{
+  if (!srv)
+    return;
+  MHD_socket s = MHD_quiesce_daemon(srv->mhd);
+  if (s != MHD_INVALID_SOCKET)
+    close(s);
+  for (int i = 0; i < grace * 10 && atomic_load(&srv->active) > 0; i++)
+    usleep(100000);
+  if (atomic_load(&srv->active) > 0)
+    log_warn("shutdown: %d request(s) still in progress are dropped", atomic_load(&srv->active));
+  MHD_stop_daemon(srv->mhd);
+  free(srv);
+}
+
+int http_server_active(http_server_t *srv)
+{
+  return atomic_load(&srv->active);
+}
