@@ -19,14 +19,16 @@ LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lpthr
 
 B = build
 
-CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(B)/core/store-sqlite.o $(B)/core/spool.o \
+STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o
+
+CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 WEB_OBJS  = $(B)/web/http.o $(B)/web/api.o
 DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
-            $(B)/core/store-sqlite.o $(B)/core/auth.o
+            $(STORE_OBJS) $(B)/core/auth.o
 
 TEST_BINS = $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool
 TOOL_BINS = $(B)/tests/mkdocs $(B)/tests/ippload
@@ -55,10 +57,10 @@ $(B)/quired: $(DAEMON_OBJS)
 $(B)/quire: $(CLI_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/test-store: $(B)/tests/unit/test-store.o $(B)/core/store-sqlite.o $(B)/core/log.o $(B)/core/util.o
+$(B)/tests/test-store: $(B)/tests/unit/test-store.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/test-spool: $(B)/tests/unit/test-spool.o $(B)/core/spool.o $(B)/core/store-sqlite.o $(B)/core/log.o $(B)/core/util.o
+$(B)/tests/test-spool: $(B)/tests/unit/test-spool.o $(B)/core/spool.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/test-ipp-attrs: $(B)/tests/unit/test-ipp-attrs.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \

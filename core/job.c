@@ -34,6 +34,7 @@ job_result_t job_submit(quire_system_t *sys, store_job_t *job, store_doc_t *doc)
   job->hold_until = (char *)"indefinite";
   job->closed = doc != NULL;
   job->created = time(NULL);
+  job->k_octets = doc ? (doc->size + 1023) / 1024 : 0;
   bool ok = store_job_insert(sys->store, job, doc);
   job->state_reasons = NULL;
   job->hold_until = NULL;

@@ -125,6 +125,11 @@ static bool system_recover(quire_system_t *sys, char **err)
 {
   size_t npaths = 0, removed = 0;
   char **paths = store_doc_paths(sys->store, &npaths);
+  if (!paths) {
+    /* Never sweep the spool against a list we could not read: that would delete documents. */
+    *err = util_printf("cannot list the stored documents; spool left untouched");
+    return false;
+  }
   bool ok = spool_recover(sys->spool, paths, npaths, &removed);
 
   store_strings_free(paths, npaths);

@@ -1,0 +1,151 @@
+/*
+ * store-private.h: what the two files of the SQLite store back end share (store-sqlite.c:
+ * SQL text, connections, migrations, writer thread; store-sqlite-jobs.c: the queue, job,
+ * document and user operations), plus counters for tests and benchmarks.
+ *
+ * Not part of the store interface (store.h): only the SQLite back end and its tests include
+ * it. Every SQL statement is in store-sqlite.c; the other file refers to statements by id.
+ */
+#ifndef QUIRE_STORE_PRIVATE_H
+#define QUIRE_STORE_PRIVATE_H
+
+#include "store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_READERS 4        /* read connections in the pool */
+
+/* The cached statements (text in store_sql[], store-sqlite.c); a connection prepares each
+ * one on first use. */
+typedef enum store_sql_e {
+  SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
+  SQL_VERSION, SQL_QUEUE_INSERT, SQL_QUEUE_GET, SQL_QUEUE_LIST,
+  SQL_JOB_INSERT, SQL_JOB_GET, SQL_JOB_ADD_DOC, SQL_JOB_SET_STATE, SQL_JOB_DELETE,
+  SQL_JOB_ACTIVE, SQL_JOB_ACTIVE_QUEUE,
+  SQL_DOC_INSERT, SQL_DOC_NEXT, SQL_DOC_LIST, SQL_DOC_JOB_PATHS, SQL_DOC_PATHS,
+  SQL_USER_PUT, SQL_USER_GET, SQL_USER_DELETE,
+  SQL_COUNT
+} store_sql_t;
+
+/* One connection and its statement cache; used by one thread at a time. */
+typedef struct store_conn_s {
+  sqlite3 *db;
+  sqlite3_stmt *stmt[SQL_COUNT];
+  bool busy;                       /* readers: lent out by store_reader_get */
+} store_conn_t;
+
+typedef enum store_op_kind_e {
+  OP_QUEUE_INSERT, OP_JOB_INSERT, OP_JOB_ADD_DOC, OP_JOB_SET_STATE, OP_JOB_DELETE,
+  OP_USER_PUT, OP_USER_DELETE
+} store_op_kind_t;
+
+/* One write waiting for (or run by) the writer; lives on the caller's stack. Inputs point at
+ * the caller's data, which stays valid while the caller waits in store_submit. */
+typedef struct store_op_s {
+  struct store_op_s *next;
+  store_op_kind_t kind;
+  const char *name, *uuid;         /* queue name + uuid; user name for OP_USER_DELETE */
+  const store_job_t *job;
+  const store_doc_t *doc;
+  const store_user_t *user;
+  int job_id, state;
+  const char *reasons, *message;
+  bool closed;
+  time_t processed, completed;
+  /* results, handed to the caller only if ok */
+  int new_id, doc_number;
+  char **paths;                    /* OP_JOB_DELETE; the caller frees them in every case */
+  size_t npaths;
+  bool wrote_doc, ok, done;
+} store_op_t;
+
+struct store_s {
+  store_conn_t writer_conn;
+  store_conn_t readers[STORE_READERS];
+  pthread_mutex_t readers_lock;
+  pthread_cond_t readers_free;
+
+  pthread_mutex_t lock;            /* guards everything below */
+  pthread_cond_t wake;             /* writer: ops are pending or stop was asked */
+  pthread_cond_t done;             /* callers: a batch finished */
+  store_op_t *head, *tail;
+  size_t pending;
+  bool stopping, writer_running;
+  pthread_t writer;
+  store_precommit_cb_t precommit;
+  void *precommit_data;
+  uint64_t commits, batches, ops;
+};
+
+/* ---- store-sqlite.c: helpers -------------------------------------------------------------- */
+
+/* Logs a failed SQLite call on `db` once (log_error), with SQLite's message. */
+void store_log(sqlite3 *db, const char *what);
+
+/* Returns the cached statement `id` of `c`, preparing it on first use; NULL after logging. */
+sqlite3_stmt *store_stmt(store_conn_t *c, store_sql_t id);
+
+/* Resets a statement and clears its bindings (errors were reported by sqlite3_step). */
+void store_stmt_done(sqlite3_stmt *st);
+
+/* Binds; each does nothing once *rc holds an error, so binds can be chained, then checked
+ * once with store_bound. NULL text or blob binds SQL NULL. Strings are not copied. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *s, int *rc);
+void store_bind_int(sqlite3_stmt *st, int i, int64_t v, int *rc);
+void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t len, int *rc);
+
+/* True if rc is SQLITE_OK; otherwise logs, resets `st` and returns false. */
+bool store_bound(store_conn_t *c, sqlite3_stmt *st, int rc, const char *what);
+
+/* Steps a bound statement whose rows are not needed, then resets it. */
+bool store_run(store_conn_t *c, sqlite3_stmt *st, const char *what);
+
+/* Steps a bound statement expected to return one integer into *out, then resets it. */
+bool store_run_int(store_conn_t *c, sqlite3_stmt *st, int64_t *out, const char *what);
+
+/* Steps `st` to its end, making one element per row with `row`. Returns a malloc'd array
+ * (never NULL on success, even when empty) and sets *count; the caller owns the array and its
+ * elements. On error returns NULL (and *count 0) after logging and releasing partial rows with
+ * `drop`. Resets `st`. */
+void **store_rows(store_conn_t *c, sqlite3_stmt *st, void *(*row)(sqlite3_stmt *),
+                  void (*drop)(void *), size_t *count, const char *what);
+
+/* Writes the job listing query for `filter` into `buf`. Its parameters, in this order and each
+ * only when the filter uses it: queue, owner, state, limit. Columns as for SQL_JOB_GET. False
+ * if it does not fit. */
+bool store_sql_job_list(const store_job_filter_t *filter, char *buf, size_t size);
+
+/* Borrows a read connection from the pool (waits if all are lent out) / gives it back. */
+store_conn_t *store_reader_get(store_t *s);
+void store_reader_put(store_t *s, store_conn_t *c);
+
+/* Queues `op` for the writer thread and waits until the batch holding it committed (true if
+ * the op succeeded) or failed (false). */
+bool store_submit(store_t *s, store_op_t *op);
+
+/* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
+
+/* Runs one op's statements on the writer connection, inside the batch transaction and the op's
+ * savepoint; false if the op failed (already logged). Sets op->wrote_doc when it stored a
+ * document. */
+bool store_op_run(store_conn_t *c, store_op_t *op);
+
+/* ---- counters for tests ------------------------------------------------------------------- */
+
+/* Batches the writer thread has committed since store_open; with synchronous=FULL each one is
+ * one fsync of the WAL. */
+uint64_t store_stats_commits(store_t *store);
+
+/* Batches the writer thread has run, committed or rolled back. */
+uint64_t store_stats_batches(store_t *store);
+
+/* Write operations the writer thread has run (each in its own SAVEPOINT), successful or not. */
+uint64_t store_stats_ops(store_t *store);
+
+/* Write operations queued for the writer and not yet taken into a batch. */
+size_t store_stats_pending(store_t *store);
+
+#endif
