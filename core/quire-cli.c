@@ -79,8 +79,10 @@ static char *cli_get(const cli_t *cli, const char *resource)
     return NULL;
   }
   http_status_t st;
+  char *authz = util_printf("Bearer %s", token);
   httpClearFields(http);
-  httpSetAuthString(http, "Bearer", token);
+  httpSetField(http, HTTP_FIELD_AUTHORIZATION, authz);
+  free(authz);
   if (httpGet(http, resource) == 0) {
     while ((st = httpUpdate(http)) == HTTP_STATUS_CONTINUE)
       ;

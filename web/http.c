@@ -24,6 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define HTTP_DISCARD_LIMIT (64ULL * 1024 * 1024)  /* body dropped after an early answer */
+#define HTTP_ATTRS_ALLOWANCE (1024 * 1024)        /* IPP attributes before the document */
+
 struct http_server_s {
   struct MHD_Daemon *mhd;
   quire_system_t *sys;
@@ -35,7 +38,9 @@ struct http_server_s {
 /* Per-request state kept in MHD's con_cls. */
 typedef struct http_request_s {
   ipp_exchange_t *ex;          /* IPP requests only */
-  bool responded;              /* a response is queued; ignore further body data */
+  bool responded;              /* the response is queued */
+  bool decided;                /* the exchange answered early; the rest of the body is dropped */
+  unsigned long long discarded;
   bool counted;
 } http_request_t;
 
@@ -139,7 +144,7 @@ static http_request_t *http_ipp_begin(http_server_t *srv, struct MHD_Connection 
 }
 
 /* Encodes and queues the IPP response. */
-static enum MHD_Result http_ipp_respond(struct MHD_Connection *c, http_request_t *req, bool early)
+static enum MHD_Result http_ipp_respond(struct MHD_Connection *c, http_request_t *req)
 {
   size_t len = 0;
   int status = 200;
@@ -148,27 +153,41 @@ static enum MHD_Result http_ipp_respond(struct MHD_Connection *c, http_request_t
   req->responded = true;
   if (status == 400 && !len)
     return http_reply(c, 400, "text/plain", "Bad IPP request\n", 16, true);
-  return http_reply(c, (unsigned)status, len ? "application/ipp" : NULL, body, len, early);
+  return http_reply(c, (unsigned)status, len ? "application/ipp" : NULL, body, len,
+                    req->decided);
 }
 
-/* Handles one call for an IPP POST. */
+/* Handles one call for an IPP POST. libmicrohttpd only lets a response be queued once the
+ * whole body has arrived, so when the exchange decides early (refused, too big) the rest of the
+ * body is read and dropped, up to HTTP_DISCARD_LIMIT bytes; past that the connection is closed. */
 static enum MHD_Result http_ipp(struct MHD_Connection *c, http_request_t *req,
                                 const char *data, size_t *size)
 {
   if (*size == 0)
-    return req->responded ? MHD_YES : http_ipp_respond(c, req, false);
+    return http_ipp_respond(c, req);
   size_t n = *size;
   *size = 0;
-  if (req->responded)
-    return MHD_YES;  /* the body after an early answer is dropped */
-  if (ipp_exchange_feed(req->ex, data, n) == IPP_FEED_RESPOND) {
-    if (http_ipp_respond(c, req, true) != MHD_YES) {
-      /* This libmicrohttpd cannot answer before the body ends: close the connection. */
-      log_info("http: closing connection after refusing a request mid-body");
+  if (req->decided) {
+    req->discarded += n;
+    if (req->discarded > HTTP_DISCARD_LIMIT) {
+      log_info("http: closing a connection whose refused request body goes on and on");
       return MHD_NO;
     }
+    return MHD_YES;
   }
+  if (ipp_exchange_feed(req->ex, data, n) == IPP_FEED_RESPOND)
+    req->decided = true;
   return MHD_YES;
+}
+
+/* Refuses at once (before reading any body) a POST whose Content-Length is over the limit. */
+static bool http_too_long(http_server_t *srv, struct MHD_Connection *c)
+{
+  const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (!cl)
+    return false;
+  long long len = atoll(cl);
+  return len > system_max_document_size(srv->sys) + HTTP_ATTRS_ALLOWANCE;
 }
 
 /* Serves GET requests: status page, icon, API. */
@@ -215,6 +234,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
   if (!strcmp(method, "POST") && http_is_ipp_path(url)) {
     if (!http_is_ipp_type(c))
       return http_reply(c, 415, "text/plain", "Expected Content-Type: application/ipp\n", 39, true);
+    if (http_too_long(srv, c))
+      return http_reply(c, 413, "text/plain", "Request too large for this server\n", 34, true);
     req = http_ipp_begin(srv, c, url);
     req->counted = true;
     atomic_fetch_add(&srv->active, 1);
@@ -294,10 +315,10 @@ http_server_t *http_server_start(quire_system_t *sys, ipp_service_t *ipp, char *
     return NULL;
   }
   srv->mhd = MHD_start_daemon(flags, (uint16_t)srv->port, NULL, NULL, http_access, srv,
+                              MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, srv,
                               MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                              MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, srv,
                               addr ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, addr,
                               MHD_OPTION_END);
   if (!srv->mhd) {
