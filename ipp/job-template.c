@@ -33,11 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* From printer-attrs.c (not in printer-attrs.h yet, which the lead owns). */
-ipp_attribute_t *ipp_attrs_find_shared(ipp_t *ipp, const char *name);
-/* Test hook: see the definition at the end of this file. */
-bool ipp_job_attrs_table_row(int table, size_t i, const char **name, const char **supported,
-                             bool *operation);
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -28,8 +28,6 @@
 #include <string.h>
 
 /* Not in printer-attrs.h yet (the lead owns it): used by job-template.c and the unit test. */
-ipp_attribute_t *ipp_attrs_find_shared(ipp_t *ipp, const char *name);
-bool ipp_attrs_copy_deep(ipp_t *dst, ipp_attribute_t *attr, ipp_tag_t group);
 
 const ipp_op_t ipp_printer_ops_supported[] = {
   IPP_OP_PRINT_JOB,

@@ -68,10 +68,23 @@ void ipp_printer_attrs_add_dynamic(ipp_t *response, const ipp_printer_dynamic_t 
  * Each unsupported value or attribute is copied into the unsupported-attributes group of
  * `response`. Returns IPP_STATUS_OK when everything is supported,
  * IPP_STATUS_OK_IGNORED_OR_SUBSTITUTED when something was ignored and ipp-attribute-fidelity
- * is false, or the error status (IPP_STATUS_ERROR_BAD_REQUEST for a wrong value tag or count,
- * IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES when fidelity is true) with a message set via
- * ippSetStatusCode-independent `*message` (static string). */
+ * is false, or an error: IPP_STATUS_ERROR_BAD_REQUEST for a malformed operation attribute
+ * (wrong tag or count, invalid value), IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES for unsupported
+ * job attributes when fidelity is true (a job attribute of the wrong syntax counts as
+ * unsupported, RFC 8011 section 4.1.7). `*message` is set on any non-OK status. */
 ipp_status_t ipp_job_attrs_validate(ipp_t *request, ipp_t *static_attrs, ipp_t *response,
                                     const char **message);
+
+/* Finds `name` in an ipp_t shared between request threads without touching its internal
+ * search cursor (libcups's ippFindAttribute moves it, which races). */
+ipp_attribute_t *ipp_attrs_find_shared(ipp_t *ipp, const char *name);
+
+/* Copies `attr` into `dst` under `group`, duplicating collections instead of sharing them
+ * (libcups's shared collection reference counts are not thread-safe). */
+bool ipp_attrs_copy_deep(ipp_t *dst, ipp_attribute_t *attr, ipp_tag_t group);
+
+/* Test hook: row `i` of validation table `table` (0: job template); false past the end. */
+bool ipp_job_attrs_table_row(int table, size_t i, const char **name, const char **supported,
+                             bool *operation);
 
 #endif
