@@ -68,7 +68,7 @@ $(B)/tests/test-ipp-attrs: $(B)/tests/unit/test-ipp-attrs.o $(B)/ipp/printer-att
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/mkdocs: $(B)/tests/tools/mkdocs.o
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) -ljpeg -lm
 
 $(B)/tests/ippload: $(B)/tests/bench/ippload.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)

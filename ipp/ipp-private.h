@@ -24,6 +24,8 @@ typedef struct ipp_printer_s {
   char *resource;               /* "/ipp/print/NAME" */
   time_t config_time;
   ipp_t *attrs;                 /* static printer attributes (printer-attrs.c) */
+  atomic_int queued;            /* cached queued-job-count ... */
+  atomic_llong queued_at_ms;    /* ... and when it was counted (monotonic ms, 0: never) */
 } ipp_printer_t;
 
 struct ipp_service_s {

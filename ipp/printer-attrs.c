@@ -660,11 +660,14 @@ static ipp_t *attrs_collection_copy(ipp_t *src)
 }
 
 /* Copies `attr` into `dst` in `group` (IPP_TAG_ZERO inside a collection) without sharing any
- * collection value with the source. Returns false on allocation failure. */
+ * collection value with the source. Strings are referenced, not copied ("quick copy"): the
+ * source must outlive `dst`, which holds for a queue's static attributes (the request keeps a
+ * reference to its printer until the response is freed), and it spares libcups's global,
+ * mutex-guarded string pool. Returns false on allocation failure. */
 bool ipp_attrs_copy_deep(ipp_t *dst, ipp_attribute_t *attr, ipp_tag_t group)
 {
   if (ippGetValueTag(attr) != IPP_TAG_BEGIN_COLLECTION) {
-    ipp_attribute_t *copy = ippCopyAttribute(dst, attr, 0);
+    ipp_attribute_t *copy = ippCopyAttribute(dst, attr, 1);
     return copy && (ippGetGroupTag(copy) == group || ippSetGroupTag(dst, &copy, group));
   }
   int n = ippGetCount(attr);

@@ -9,6 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define QUEUED_COUNT_MAX_AGE_MS 1000
+
+/* queued-job-count, counted in the store at most once a second per queue: Get-Printer-
+ * Attributes is the most frequent request of all and a count walks every held job. */
+static int ipp_printer_queued(ipp_exchange_t *ex)
+{
+  ipp_printer_t *p = ex->printer;
+  long long now = (long long)(util_now() * 1000.0);
+  long long at = atomic_load(&p->queued_at_ms);
+
+  if (at == 0 || now - at > QUEUED_COUNT_MAX_AGE_MS) {
+    int n = store_job_count_active(ex->svc->sys->store, p->config.name);
+    if (n >= 0) {
+      atomic_store(&p->queued, n);
+      atomic_store(&p->queued_at_ms, now);
+    }
+  }
+  return atomic_load(&p->queued);
+}
+
+/* True when requested-attributes is absent or just "all": then no name filter is needed (and
+ * building libcups's array of every attribute name is the most costly part of the request). */
+static bool ipp_printer_wants_all(ipp_t *request)
+{
+  ipp_attribute_t *ra = ippFindAttribute(request, "requested-attributes", IPP_TAG_KEYWORD);
+  return !ra || (ippGetCount(ra) == 1 && !strcmp(ippGetString(ra, 0, NULL), "all"));
+}
+
 /* Fills the values of a queue that change over time. */
 void ipp_printer_dynamic(ipp_exchange_t *ex, ipp_printer_dynamic_t *dyn)
 {
@@ -21,7 +49,7 @@ void ipp_printer_dynamic(ipp_exchange_t *ex, ipp_printer_dynamic_t *dyn)
   dyn->state = IPP_PSTATE_IDLE;
   dyn->state_reasons = "none";
   dyn->accepting = true;
-  dyn->queued_jobs = store_job_count_active(sys->store, ex->printer->config.name);
+  dyn->queued_jobs = ipp_printer_queued(ex);
   dyn->start_time = sys->start_time;
   dyn->config_time = ex->printer->config_time;
   dyn->state_time = sys->start_time;
@@ -29,7 +57,8 @@ void ipp_printer_dynamic(ipp_exchange_t *ex, ipp_printer_dynamic_t *dyn)
 
 void ipp_printer_get_attributes(ipp_exchange_t *ex)
 {
-  cups_array_t *ra = ippCreateRequestedArray(ex->request);
+  cups_array_t *ra = ipp_printer_wants_all(ex->request) ? NULL
+                                                         : ippCreateRequestedArray(ex->request);
   ipp_printer_dynamic_t dyn;
 
   ipp_printer_dynamic(ex, &dyn);

@@ -60,8 +60,14 @@ static bool ipp_service_build(ipp_service_t *svc, ipp_printer_t ***out, size_t *
   ipp_printer_t **ps = calloc(sys->num_queues ? sys->num_queues : 1, sizeof(*ps));
   if (!ps)
     abort();
-  for (size_t i = 0; i < sys->num_queues && ok; i++)
+  for (size_t i = 0; i < sys->num_queues && ok; i++) {
     ok = (ps[i] = ipp_printer_new(&sys->queues[i], sys->config->max_document_size)) != NULL;
+    /* Not shared yet, so libcups's cursor-moving lookup is safe here. */
+    ipp_attribute_t *mot = ok ? ippFindAttribute(ps[i]->attrs, "multiple-operation-time-out",
+                                                 IPP_TAG_INTEGER) : NULL;
+    if (mot)
+      ippSetInteger(ps[i]->attrs, &mot, 0, sys->config->multiple_operation_timeout);
+  }
   *count = sys->num_queues;
   pthread_rwlock_unlock(&sys->config_lock);
   if (!ok) {
