@@ -12,7 +12,7 @@
  * Verdicts, RFC 8011 section 4.1.7:
  *   - an operation attribute with a wrong value tag or count is a bad request (as CUPS does
  *     for job-name, requesting-user-name...), and so is any malformed value (one that
- *     ippValidateAttribute rejects: bad UTF-8, a name over 255 octets, a range whose lower
+ *     value_wellformed rejects: bad UTF-8, a name over 255 octets, a range whose lower
  *     bound exceeds its upper one...) and page ranges that are not ascending;
  *   - a job template attribute with a value tag, count or value the queue does not support is
  *     "unsupported": it is returned in the unsupported-attributes group with just the values
@@ -27,12 +27,66 @@
  */
 #include "printer-attrs.h"
 
+#include <glib.h>
+
 #include "../core/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+
+/* True when every value of `attr` is well-formed for its syntax (RFC 8011 section 5.1):
+ * UTF-8 text and names within their octet limits, keywords of the allowed characters, ranges
+ * with lower <= upper, positive resolutions, and collection members recursively. This does
+ * the checks of libcups's ippValidateAttribute that matter here without its cost: libcups
+ * compiles a regular expression on every call, which was a third of a Print-Job's CPU time. */
+static bool value_wellformed(ipp_attribute_t *attr)
+{
+  int n = ippGetCount(attr);
+  ipp_tag_t tag = ippGetValueTag(attr);
+
+  for (int i = 0; i < n; i++) {
+    const char *s = NULL;
+    size_t max = 0;
+    switch (tag) {
+    case IPP_TAG_TEXT: case IPP_TAG_TEXTLANG: max = 1023; break;
+    case IPP_TAG_NAME: case IPP_TAG_NAMELANG: case IPP_TAG_KEYWORD: case IPP_TAG_MIMETYPE:
+      max = 255; break;
+    case IPP_TAG_URI: case IPP_TAG_URISCHEME: max = 1023; break;
+    case IPP_TAG_RANGE: {
+      int upper = 0;
+      if (ippGetRange(attr, i, &upper) > upper)
+        return false;
+      break;
+    }
+    case IPP_TAG_RESOLUTION: {
+      int y = 0;
+      ipp_res_t units = IPP_RES_PER_INCH;
+      if (ippGetResolution(attr, i, &y, &units) <= 0 || y <= 0 ||
+          (units != IPP_RES_PER_INCH && units != IPP_RES_PER_CM))
+        return false;
+      break;
+    }
+    case IPP_TAG_BEGIN_COLLECTION: {
+      ipp_t *col = ippGetCollection(attr, i);  /* the request's own: cursor use is fine */
+      for (ipp_attribute_t *m = ippFirstAttribute(col); m; m = ippNextAttribute(col))
+        if (!value_wellformed(m))
+          return false;
+      break;
+    }
+    default: break;
+    }
+    if (max && (!(s = ippGetString(attr, i, NULL)) || strlen(s) > max ||
+                !g_utf8_validate(s, -1, NULL)))
+      return false;
+    if (tag == IPP_TAG_KEYWORD)
+      for (const char *p = s; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
+          return false;
+  }
+  return true;
+}
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -420,7 +474,7 @@ static verdict_t check_attr(vctx_t *v, const vrow_t *row, ipp_attribute_t *attr,
     report_whole(report, attr, group);
     return row->operation ? V_BAD : V_UNSUPPORTED;
   }
-  if (!ippValidateAttribute(attr)) {  /* malformed: bad UTF-8, over-long name, lower > upper... */
+  if (!value_wellformed(attr)) {  /* malformed: bad UTF-8, over-long name, lower > upper... */
     report_whole(report, attr, group);
     return V_BAD;
   }
