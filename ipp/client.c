@@ -54,6 +54,22 @@ static ssize_t ipp_mem_write(void *ctx, ipp_uchar_t *buf, size_t bytes)
   return (ssize_t)bytes;
 }
 
+/* Inserts the pre-encoded static printer attributes just before the end-of-attributes tag:
+ * the last group written is the printer group, so they join it. */
+static void ipp_exchange_splice(ipp_exchange_t *ex)
+{
+  if (ex->outlen < 9 || ex->out[ex->outlen - 1] != IPP_TAG_END)
+    return;
+  ex->outlen--;
+  if (ipp_mem_write(ex, (ipp_uchar_t *)ex->splice, ex->splice_len) < 0) {
+    ex->outlen++;  /* the end tag is still in place */
+    return;
+  }
+  ipp_uchar_t end = IPP_TAG_END;
+  if (ipp_mem_write(ex, &end, 1) < 0)
+    ex->outlen -= ex->splice_len;  /* out of memory: answer without the static part */
+}
+
 ipp_exchange_t *ipp_exchange_new(ipp_service_t *svc, const ipp_http_info_t *info)
 {
   ipp_exchange_t *ex = calloc(1, sizeof(*ex));
@@ -520,6 +536,8 @@ const unsigned char *ipp_exchange_finish(ipp_exchange_t *ex, size_t *len, int *h
       log_error("ipp %s: cannot encode the response", ex->remote);
       ex->outlen = 0;
       *http_status = 500;
+    } else if (ex->splice && ippGetStatusCode(ex->response) < IPP_STATUS_ERROR_BAD_REQUEST) {
+      ipp_exchange_splice(ex);
     }
   }
   *len = ex->outlen;

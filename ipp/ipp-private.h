@@ -24,6 +24,9 @@ typedef struct ipp_printer_s {
   char *resource;               /* "/ipp/print/NAME" */
   time_t config_time;
   ipp_t *attrs;                 /* static printer attributes (printer-attrs.c) */
+  unsigned char *all_bytes;     /* the static attributes of "all", already encoded (the
+                                   attribute bytes of the printer group, no tags around) */
+  size_t all_len;
   atomic_int queued;            /* cached queued-job-count ... */
   atomic_llong queued_at_ms;    /* ... and when it was counted (monotonic ms, 0: never) */
 } ipp_printer_t;
@@ -65,6 +68,8 @@ struct ipp_exchange_s {
   bool last_document;
   store_job_t *pending_job;     /* Print-Job: the job row to insert with the document */
 
+  const unsigned char *splice;  /* pre-encoded printer attributes appended to the last group */
+  size_t splice_len;
   unsigned char *out;           /* encoded response */
   size_t outlen, outcap;
 };

@@ -62,8 +62,13 @@ void ipp_printer_get_attributes(ipp_exchange_t *ex)
   ipp_printer_dynamic_t dyn;
 
   ipp_printer_dynamic(ex, &dyn);
-  ipp_printer_attrs_copy(ex->response, ex->printer->attrs, ex->request, ra);
   ipp_printer_attrs_add_dynamic(ex->response, &dyn, ex->printer->config.auth_basic, ra);
+  if (ra) {
+    ipp_printer_attrs_copy(ex->response, ex->printer->attrs, ex->request, ra);
+  } else {
+    ex->splice = ex->printer->all_bytes;  /* appended after the dynamic attributes */
+    ex->splice_len = ex->printer->all_len;
+  }
   cupsArrayDelete(ra);
   ipp_exchange_status(ex, IPP_STATUS_OK, NULL);
 }

@@ -9,6 +9,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct ipp_bytes_s {
+  unsigned char *buf;
+  size_t len;
+} ipp_bytes_t;
+
+static ssize_t ipp_bytes_write(void *ctx, ipp_uchar_t *buf, size_t n)
+{
+  ipp_bytes_t *b = ctx;
+  unsigned char *nb = realloc(b->buf, b->len + n);
+  if (!nb)
+    return -1;
+  memcpy(nb + b->len, buf, n);
+  b->buf = nb;
+  b->len += n;
+  return (ssize_t)n;
+}
+
+/* Encodes, once, what Get-Printer-Attributes returns for "all" from the static attributes,
+ * so the most frequent request does not copy ~100 attributes each time. libcups writes a
+ * message as an 8-byte header, the printer group tag, the attributes and the end tag; only
+ * the attribute bytes are kept, to be appended to a response's printer group. */
+static bool ipp_printer_encode_all(ipp_printer_t *p)
+{
+  ipp_t *msg = ippNew();
+  ipp_bytes_t b = {0};
+  bool ok = false;
+
+  ipp_printer_attrs_copy(msg, p->attrs, NULL, NULL);
+  if (ippWriteIO(&b, ipp_bytes_write, 1, NULL, msg) == IPP_STATE_DATA && b.len > 10 &&
+      b.buf[8] == IPP_TAG_PRINTER && b.buf[b.len - 1] == IPP_TAG_END) {
+    p->all_len = b.len - 10;
+    p->all_bytes = malloc(p->all_len);
+    if (p->all_bytes) {
+      memcpy(p->all_bytes, b.buf + 9, p->all_len);
+      ok = true;
+    }
+  }
+  free(b.buf);
+  ippDelete(msg);
+  return ok;
+}
+
 /* Makes the IPP view of one queue. */
 static ipp_printer_t *ipp_printer_new(const quire_queue_t *q, long long max_doc)
 {
@@ -26,7 +68,7 @@ static ipp_printer_t *ipp_printer_new(const quire_queue_t *q, long long max_doc)
   p->resource = util_printf("/ipp/print/%s", q->config.name);
   p->config_time = q->config_time;
   p->attrs = ipp_printer_attrs_create(&p->config, p->uuid, max_doc);
-  if (!p->attrs) {
+  if (!p->attrs || !ipp_printer_encode_all(p)) {
     log_error("queue %s: cannot build printer attributes", p->config.name);
     ipp_printer_release(p);
     return NULL;
@@ -47,6 +89,7 @@ void ipp_printer_release(ipp_printer_t *p)
   free(p->uuid);
   free(p->resource);
   ippDelete(p->attrs);
+  free(p->all_bytes);
   free(p);
 }
 
@@ -65,8 +108,12 @@ static bool ipp_service_build(ipp_service_t *svc, ipp_printer_t ***out, size_t *
     /* Not shared yet, so libcups's cursor-moving lookup is safe here. */
     ipp_attribute_t *mot = ok ? ippFindAttribute(ps[i]->attrs, "multiple-operation-time-out",
                                                  IPP_TAG_INTEGER) : NULL;
-    if (mot)
+    if (mot) {
       ippSetInteger(ps[i]->attrs, &mot, 0, sys->config->multiple_operation_timeout);
+      free(ps[i]->all_bytes);
+      ps[i]->all_bytes = NULL;
+      ok = ipp_printer_encode_all(ps[i]);
+    }
   }
   *count = sys->num_queues;
   pthread_rwlock_unlock(&sys->config_lock);
