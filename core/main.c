@@ -100,6 +100,22 @@ static quire_config_t *main_config(const main_flags_t *fl)
   return c;
 }
 
+/* Writes DATA/quired.url (how the `quire` tool reaches this daemon), atomically. */
+static void main_write_url(const quire_config_t *c)
+{
+  const char *host = !strcmp(c->listen, "*") ? "127.0.0.1" : c->listen;
+  bool v6 = strchr(host, ':') != NULL;
+  char *path = util_printf("%s/quired.url", c->data_dir);
+  char *tmp = util_printf("%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+
+  if (!f || fprintf(f, "http://%s%s%s:%d/\n", v6 ? "[" : "", host, v6 ? "]" : "", c->port) < 0 ||
+      fclose(f) != 0 || rename(tmp, path) != 0)
+    log_warn("cannot write %s; quire will need --url", path);
+  free(path);
+  free(tmp);
+}
+
 /* Waits for signals until asked to stop. */
 static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t *ipp,
                       const sigset_t *set)
@@ -166,6 +182,7 @@ int main(int argc, char **argv)
     system_free(sys);
     return 1;
   }
+  main_write_url(sys->config);
   log_info("quired listening on port %d with %zu queue(s); data in %s", port, sys->num_queues,
            sys->config->data_dir);
 

@@ -204,6 +204,23 @@ static int cli_jobs(const cli_t *cli, const char *which)
   return 0;
 }
 
+/* The running daemon's URL as it wrote it in DATA/quired.url, else the configured port on
+ * the loopback address. Caller frees. */
+static char *cli_daemon_url(const char *data_dir, int port)
+{
+  char *path = util_printf("%s/quired.url", data_dir);
+  char buf[512] = "";
+  FILE *f = fopen(path, "r");
+  free(path);
+  if (f) {
+    if (!fgets(buf, sizeof(buf), f))
+      buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+  }
+  return buf[0] ? util_strdup(buf) : util_printf("http://127.0.0.1:%d/", port);
+}
+
 /* Opens the store of the data directory for user management. */
 static store_t *cli_store(const cli_t *cli)
 {
@@ -286,7 +303,7 @@ int main(int argc, char **argv)
   if (!cli.data_dir)
     cli.data_dir = cfg->data_dir;
   if (!cli.url)
-    cli.url = util_printf("http://localhost:%d/", cfg->port);
+    cli.url = cli_daemon_url(cli.data_dir, cfg->port);
   if (optind >= argc) {
     cli_usage(stderr);
     return 2;

@@ -36,6 +36,7 @@ struct ipp_service_s {
   pthread_rwlock_t lock;        /* guards printers (taken after the system's config_lock) */
   ipp_printer_t **printers;     /* first one also answers at /ipp/print */
   size_t num_printers;
+  unsigned generation;          /* system generation the printers were built from */
 };
 
 typedef enum ipp_exchange_state_e {

@@ -25,7 +25,7 @@ void ipp_job_result_status(ipp_exchange_t *ex, job_result_t r, int job_id)
                         "Job %d is already finished or closed.", job_id);
     break;
   case JOB_CLOSED:
-    ipp_exchange_status(ex, IPP_STATUS_ERROR_MULTIPLE_JOBS_NOT_SUPPORTED,
+    ipp_exchange_status(ex, IPP_STATUS_ERROR_NOT_POSSIBLE,
                         "Job %d accepts no more documents.", job_id);
     break;
   case JOB_STORE_ERROR:

@@ -93,8 +93,11 @@ void ipp_printer_release(ipp_printer_t *p)
   free(p);
 }
 
+static ipp_printer_t *ipp_service_find(ipp_service_t *svc, const char *name);
+
 /* Builds the printer table from the system's current queues (caller holds no lock). */
-static bool ipp_service_build(ipp_service_t *svc, ipp_printer_t ***out, size_t *count)
+static bool ipp_service_build(ipp_service_t *svc, ipp_printer_t ***out, size_t *count,
+                              unsigned *generation)
 {
   quire_system_t *sys = svc->sys;
   bool ok = true;
@@ -116,6 +119,7 @@ static bool ipp_service_build(ipp_service_t *svc, ipp_printer_t ***out, size_t *
     }
   }
   *count = sys->num_queues;
+  *generation = sys->generation;
   pthread_rwlock_unlock(&sys->config_lock);
   if (!ok) {
     for (size_t i = 0; i < *count; i++)
@@ -134,7 +138,7 @@ ipp_service_t *ipp_service_new(quire_system_t *sys)
     abort();
   svc->sys = sys;
   pthread_rwlock_init(&svc->lock, NULL);
-  if (!ipp_service_build(svc, &svc->printers, &svc->num_printers)) {
+  if (!ipp_service_build(svc, &svc->printers, &svc->num_printers, &svc->generation)) {
     ipp_service_free(svc);
     return NULL;
   }
@@ -146,8 +150,9 @@ void ipp_service_reload(ipp_service_t *svc)
 {
   ipp_printer_t **ps = NULL, **old;
   size_t n = 0, nold;
+  unsigned gen = 0;
 
-  if (!ipp_service_build(svc, &ps, &n)) {
+  if (!ipp_service_build(svc, &ps, &n, &gen)) {
     log_error("reload: keeping the previous printers");
     return;
   }
@@ -156,6 +161,7 @@ void ipp_service_reload(ipp_service_t *svc)
   nold = svc->num_printers;
   svc->printers = ps;
   svc->num_printers = n;
+  svc->generation = gen;
   pthread_rwlock_unlock(&svc->lock);
   for (size_t i = 0; i < nold; i++)
     ipp_printer_release(old[i]);
@@ -174,8 +180,34 @@ void ipp_service_free(ipp_service_t *svc)
   free(svc);
 }
 
-/* Finds a printer by name (NULL or "": the first) and takes a reference. */
+/* True when the system's queues changed since the printers were built. */
+static bool ipp_service_stale(ipp_service_t *svc)
+{
+  pthread_rwlock_rdlock(&svc->sys->config_lock);
+  unsigned gen = svc->sys->generation;
+  pthread_rwlock_unlock(&svc->sys->config_lock);
+  pthread_rwlock_rdlock(&svc->lock);
+  bool stale = gen != svc->generation;
+  pthread_rwlock_unlock(&svc->lock);
+  return stale;
+}
+
+/* Finds a printer by name (NULL or "": the first) and takes a reference. A request that
+ * arrives between a configuration reload and the rebuild of the printers rebuilds them
+ * itself, so a queue is served as soon as the system lists it. */
 ipp_printer_t *ipp_service_printer(ipp_service_t *svc, const char *name)
+{
+  ipp_printer_t *found = ipp_service_find(svc, name);
+
+  if (!found && ipp_service_stale(svc)) {
+    ipp_service_reload(svc);
+    found = ipp_service_find(svc, name);
+  }
+  return found;
+}
+
+/* Looks a printer up in the current table and takes a reference. */
+static ipp_printer_t *ipp_service_find(ipp_service_t *svc, const char *name)
 {
   ipp_printer_t *found = NULL;
 
