@@ -332,13 +332,19 @@ static bool ipp_exchange_authenticate(ipp_exchange_t *ex)
     ex->http_status = 401;
     return false;
   }
+  if (ex->printer->config.auth_basic) {
+    /* On a queue that authenticates, a claimed name proves nothing: owns no job. */
+    ex->user = util_strdup("anonymous");
+    ex->anonymous = true;
+    return true;
+  }
   ex->user = util_strdup(claimed && *claimed ? claimed : "anonymous");
   return true;
 }
 
 job_actor_t ipp_exchange_actor(const ipp_exchange_t *ex)
 {
-  job_actor_t a = {.user = ex->user, .admin = ex->admin};
+  job_actor_t a = {.user = ex->anonymous ? NULL : ex->user, .admin = ex->admin};
   return a;
 }
 

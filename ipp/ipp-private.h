@@ -62,6 +62,7 @@ struct ipp_exchange_s {
   int job_id;                   /* target job for job operations */
   char *user;                   /* owner identity (authenticated or requesting-user-name) */
   bool authenticated, admin;
+  bool anonymous;               /* unauthenticated on a queue that authenticates */
 
   spool_writer_t *writer;       /* document in progress */
   char *format;                 /* document-format supplied (NULL: octet-stream) */

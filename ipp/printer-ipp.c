@@ -252,8 +252,13 @@ void ipp_printer_get_jobs(ipp_exchange_t *ex)
     ipp_exchange_status(ex, IPP_STATUS_ERROR_ATTRIBUTES_OR_VALUES, "limit must be positive.");
     return;
   }
-  if (my && ippGetBoolean(my, 0))
+  if (my && ippGetBoolean(my, 0)) {
+    if (ex->anonymous) {
+      ipp_exchange_status(ex, IPP_STATUS_OK, NULL);  /* nobody's jobs */
+      return;
+    }
     f.owner = ex->user;
+  }
   f.limit = lim ? ippGetInteger(lim, 0) : 0;
 
   cups_array_t *ra = ippCreateRequestedArray(ex->request);
