@@ -91,9 +91,10 @@ bench:
 	$(MAKE) all
 	tests/bench/run
 
-# Dependencies point one way: web -> ipp -> core. core/ never includes ipp/ or web/.
+# Dependencies point one way: web -> ipp -> core. core/ never includes ipp/ or web/, except
+# core/main.c, quired's entry point, which assembles the modules.
 check-deps-direction:
-	@! grep -n '#include "\.\./\(ipp\|web\)/' core/*.c core/*.h || { echo "core/ must not include ipp/ or web/"; exit 1; }
+	@! grep -n '#include "\.\./\(ipp\|web\)/' $$(ls core/*.c core/*.h | grep -v '^core/main.c$$') || { echo "core/ must not include ipp/ or web/"; exit 1; }
 	@! grep -n '#include "\.\./web/' ipp/*.c ipp/*.h || { echo "ipp/ must not include web/"; exit 1; }
 
 clean:
