@@ -9,12 +9,17 @@
 #include "../core/auth.h"
 #include "../core/util.h"
 
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define IPP_MAX_ATTRS_BYTES (1024 * 1024)  /* attribute section limit */
+/* The attribute section may not be larger than this. Real requests carry a few KiB; the limit
+ * bounds what a flood of tiny attributes costs libcups to parse (its string pool makes that
+ * cost grow faster than linearly with the number of distinct names). */
+#define IPP_MAX_ATTRS_BYTES (128 * 1024)
+#define IPP_FIRST_PARSE_BYTES 4096
 
 /* Memory reader for ippReadIO: hands out exact byte counts or reports starvation. */
 typedef struct ipp_mem_reader_s {
@@ -154,10 +159,11 @@ static void ipp_exchange_bad_message(ipp_exchange_t *ex, const char *why)
   }
 }
 
-/* Checks that no attribute name appears twice in one group. */
+/* Checks that no attribute name appears twice in one group (a hash set: linear in the
+ * number of attributes). */
 static bool ipp_exchange_duplicates(ipp_t *req, const char **dup)
 {
-  cups_array_t *seen = cupsArrayNew(ipp_name_cmp, NULL);
+  GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
   ipp_tag_t group = IPP_TAG_ZERO;
   bool found = false;
 
@@ -167,16 +173,14 @@ static bool ipp_exchange_duplicates(ipp_t *req, const char **dup)
       continue;
     if (ippGetGroupTag(a) != group) {
       group = ippGetGroupTag(a);
-      cupsArrayClear(seen);
+      g_hash_table_remove_all(seen);
     }
-    if (cupsArrayFind(seen, (void *)name)) {
+    if (!g_hash_table_add(seen, (gpointer)name)) {
       *dup = name;
       found = true;
-    } else {
-      cupsArrayAdd(seen, (void *)name);
     }
   }
-  cupsArrayDelete(seen);
+  g_hash_table_destroy(seen);
   return found;
 }
 
@@ -409,8 +413,11 @@ static ipp_feed_t ipp_exchange_parse(ipp_exchange_t *ex)
 
   if (st != IPP_STATE_DATA) {
     ippDelete(req);
-    if (r.starved && ex->len < IPP_MAX_ATTRS_BYTES)
+    ex->parsed_len = ex->len;
+    if (r.starved && ex->len < IPP_MAX_ATTRS_BYTES) {
+      ex->next_parse = ex->len * 2 > IPP_FIRST_PARSE_BYTES ? ex->len * 2 : IPP_FIRST_PARSE_BYTES;
       return IPP_FEED_CONTINUE;
+    }
     ipp_exchange_bad_message(ex, r.starved ? "attributes too large" : "malformed IPP message");
     ex->state = IPP_EX_DISCARD;
     return IPP_FEED_RESPOND;
@@ -451,6 +458,10 @@ ipp_feed_t ipp_exchange_feed(ipp_exchange_t *ex, const void *data, size_t len)
   }
   memcpy(ex->buf + ex->len, data, len);
   ex->len += len;
+  /* Parse again only once the buffer has doubled since the last incomplete try, so a request
+   * trickled in small pieces costs linear, not quadratic, parsing. */
+  if (ex->len < ex->next_parse && ex->len <= IPP_MAX_ATTRS_BYTES)
+    return IPP_FEED_CONTINUE;
   return ipp_exchange_parse(ex);
 }
 
@@ -523,6 +534,9 @@ static void ipp_exchange_finish_document(ipp_exchange_t *ex)
 
 const unsigned char *ipp_exchange_finish(ipp_exchange_t *ex, size_t *len, int *http_status)
 {
+  /* The body ended: parse whatever arrived since the last try. */
+  if (ex->state == IPP_EX_ATTRS && ex->http_status == 200 && ex->len && ex->len != ex->parsed_len)
+    ipp_exchange_parse(ex);
   if (ex->state == IPP_EX_ATTRS && ex->http_status == 200)
     ipp_exchange_bad_message(ex, ex->len ? "truncated IPP message" : "empty request");
   else if (ex->state == IPP_EX_DATA)

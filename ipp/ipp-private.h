@@ -53,6 +53,8 @@ struct ipp_exchange_s {
 
   unsigned char *buf;           /* attribute bytes received so far */
   size_t len, cap;
+  size_t parsed_len;            /* length at the last incomplete parse */
+  size_t next_parse;            /* parse again once this many bytes are here */
   ipp_t *request;               /* parsed request, NULL until complete */
   ipp_t *response;              /* response being built */
   ipp_op_t op;
