@@ -33,7 +33,7 @@ CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/u
 TEST_BINS = $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool
 TOOL_BINS = $(B)/tests/mkdocs $(B)/tests/ippload
 
-.PHONY: all deps run test bench clean check-deps-direction
+.PHONY: all deps run test bench clean check-deps-direction asan
 
 all: $(B)/quired $(B)/quire $(TEST_BINS) $(TOOL_BINS)
 
@@ -83,8 +83,14 @@ run:
 test:
 	$(MAKE) deps
 	$(MAKE) all
+	$(MAKE) asan
 	$(MAKE) check-deps-direction
 	tests/run
+
+# quired and its tools built with AddressSanitizer, LeakSanitizer and UBSan, in build-asan/.
+asan:
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  build-asan/quired build-asan/quire build-asan/tests/mkdocs
 
 bench:
 	$(MAKE) deps
@@ -98,6 +104,6 @@ check-deps-direction:
 	@! grep -n '#include "\.\./web/' ipp/*.c ipp/*.h || { echo "ipp/ must not include web/"; exit 1; }
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-asan
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
