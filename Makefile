@@ -7,7 +7,7 @@
 # The one list of Debian packages quire needs to build, run, test and benchmark.
 PACKAGES = build-essential pkg-config libcups2-dev libmicrohttpd-dev libsqlite3-dev \
            libglib2.0-dev libjson-glib-dev libssl-dev zlib1g-dev libcairo2-dev libjpeg62-turbo-dev \
-           cups-ipp-utils cups-client cups-daemon ghostscript python3 valgrind procps
+           cups-ipp-utils cups-client cups-daemon ghostscript python3 valgrind procps strace
 
 CC      ?= cc
 PKGS     = libmicrohttpd glib-2.0 json-glib-1.0 sqlite3 libcrypto zlib cairo

@@ -146,11 +146,3 @@ bool auth_check_user(store_t *store, const char *user, const char *password, boo
   store_user_free(u);
   return ok;
 }
-
-bool auth_user_is_admin(store_t *store, const char *user)
-{
-  store_user_t *u = user ? store_user_get(store, user) : NULL;
-  bool admin = u && u->admin;
-  store_user_free(u);
-  return admin;
-}

@@ -21,10 +21,6 @@ bool auth_password_verify(const char *password, const char *stored);
  * requests with HTTP Basic from paying the KDF each time. Sets *admin on success. */
 bool auth_check_user(store_t *store, const char *user, const char *password, bool *admin);
 
-/* True when `user` exists and is an admin (no password check: for identities already
- * authenticated). */
-bool auth_user_is_admin(store_t *store, const char *user);
-
 /* Empties the cache (after a user changes). */
 void auth_cache_clear(void);
 

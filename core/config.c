@@ -101,7 +101,8 @@ static void config_queue_defaults(quire_queue_config_t *q, const char *name)
   q->media_default = util_strdup("iso_a4_210x297mm");
 }
 
-static void config_queue_clear(quire_queue_config_t *q)
+/* Frees the strings of one queue configuration (not the struct itself). */
+void config_queue_clear(quire_queue_config_t *q)
 {
   free(q->name);
   free(q->info);
@@ -283,6 +284,17 @@ void config_free(quire_config_t *c)
   free(c->listen);
   free(c->server_name);
   free(c);
+}
+
+/* Deep-copies one queue configuration into `dst` (strings malloc'd, owned by dst). */
+void config_queue_copy(quire_queue_config_t *dst, const quire_queue_config_t *src)
+{
+  *dst = *src;
+  dst->name = util_strdup(src->name);
+  dst->info = util_strdup(src->info);
+  dst->location = util_strdup(src->location);
+  dst->make_model = util_strdup(src->make_model);
+  dst->media_default = util_strdup(src->media_default);
 }
 
 /* Looks a queue up by name. */

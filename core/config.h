@@ -65,6 +65,12 @@ void config_free(quire_config_t *config);
 /* Finds a queue by name, NULL if none. */
 const quire_queue_config_t *config_queue_find(const quire_config_t *config, const char *name);
 
+/* Deep-copies one queue configuration into `dst`; release it with config_queue_clear. */
+void config_queue_copy(quire_queue_config_t *dst, const quire_queue_config_t *src);
+
+/* Frees the strings of one queue configuration (not the struct itself). */
+void config_queue_clear(quire_queue_config_t *q);
+
 /* Parses a log level name ("error", "warn", "info", "debug"); -1 if unknown. */
 int config_parse_log_level(const char *name);
 

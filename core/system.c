@@ -18,24 +18,9 @@
 
 #define HOUSEKEEPING_SECONDS 10
 
-/* Copies one queue configuration (deep). */
-static void system_queue_config_copy(quire_queue_config_t *dst, const quire_queue_config_t *src)
-{
-  *dst = *src;
-  dst->name = util_strdup(src->name);
-  dst->info = util_strdup(src->info);
-  dst->location = util_strdup(src->location);
-  dst->make_model = util_strdup(src->make_model);
-  dst->media_default = util_strdup(src->media_default);
-}
-
 static void system_queue_clear(quire_queue_t *q)
 {
-  free(q->config.name);
-  free(q->config.info);
-  free(q->config.location);
-  free(q->config.make_model);
-  free(q->config.media_default);
+  config_queue_clear(&q->config);
   free(q->uuid);
 }
 
@@ -71,7 +56,7 @@ static quire_queue_t *system_queues_build(quire_system_t *sys, const quire_confi
       system_queues_free(qs, i);
       return NULL;
     }
-    system_queue_config_copy(&qs[i].config, &config->queues[i]);
+    config_queue_copy(&qs[i].config, &config->queues[i]);
     qs[i].uuid = util_strdup(row->uuid);
     qs[i].config_time = now;
     for (size_t j = 0; j < sys->num_queues; j++)

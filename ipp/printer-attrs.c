@@ -11,8 +11,8 @@
  *     reads the attribute list;
  *   - ippCopyAttribute shares collection values through a non-atomic use count, so
  *     collections are deep-copied (attrs_copy_deep) instead.
- * Strings copied with ippCopyAttribute(..., 0) go through libcups's string pool, which is
- * locked, so plain copies of non-collection attributes are safe.
+ * Non-collection attributes are copied by reference to the source's strings (quick copy),
+ * which is safe because the static attributes outlive every response built from them.
  *
  * Values that depend on the request (URIs built from the Host header) or on time (state,
  * counters) are added per request by ipp_printer_attrs_add_dynamic.
@@ -26,8 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Not in printer-attrs.h yet (the lead owns it): used by job-template.c and the unit test. */
 
 const ipp_op_t ipp_printer_ops_supported[] = {
   IPP_OP_PRINT_JOB,

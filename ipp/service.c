@@ -58,12 +58,7 @@ static ipp_printer_t *ipp_printer_new(const quire_queue_t *q, long long max_doc)
   if (!p)
     abort();
   atomic_init(&p->refs, 1);
-  p->config = q->config;
-  p->config.name = util_strdup(q->config.name);
-  p->config.info = util_strdup(q->config.info);
-  p->config.location = util_strdup(q->config.location);
-  p->config.make_model = util_strdup(q->config.make_model);
-  p->config.media_default = util_strdup(q->config.media_default);
+  config_queue_copy(&p->config, &q->config);
   p->uuid = util_strdup(q->uuid);
   p->resource = util_printf("/ipp/print/%s", q->config.name);
   p->config_time = q->config_time;
@@ -81,11 +76,7 @@ void ipp_printer_release(ipp_printer_t *p)
 {
   if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
     return;
-  free(p->config.name);
-  free(p->config.info);
-  free(p->config.location);
-  free(p->config.make_model);
-  free(p->config.media_default);
+  config_queue_clear(&p->config);
   free(p->uuid);
   free(p->resource);
   ippDelete(p->attrs);

@@ -79,6 +79,7 @@ def restart_keeps_all_jobs(ctx):
     check_status(d.job_op(OP_CANCEL_JOB, canceled, user="u0"), STATUS_OK, "Cancel-Job")
     before = check_spool_consistent(d, "before restart")
     before_gj = sorted(j["job-id"].value for j in d.get_jobs(which="all").jobs())
+    uuid_before = d.get_printer_attrs(requested=["printer-uuid"]).printer()["printer-uuid"].value
     rc = d.stop()
     check_eq(rc, 0, "quired exit status after SIGTERM")
     check_eq(d.tmp_files(), [], "DIR/spool/tmp after clean shutdown")
@@ -99,6 +100,8 @@ def restart_keeps_all_jobs(ctx):
     check_eq(after[canceled][3], 7, "canceled job state after restart")
     gj = sorted(j["job-id"].value for j in d.get_jobs(which="all").jobs())
     check_eq(gj, before_gj, "Get-Jobs which-jobs=all after restart")
+    uuid_after = d.get_printer_attrs(requested=["printer-uuid"]).printer()["printer-uuid"].value
+    check_eq(uuid_after, uuid_before, "printer-uuid after restart")
     for jid in sent:
         if jid != canceled:
             m = d.get_job_attrs(jid, user="u0", requested=["job-state", "job-hold-until"])
@@ -210,7 +213,7 @@ def fsync_before_acknowledgement(ctx):
     trace = os.path.join(d.workdir, "strace.log")
     d.wrapper = ["strace", "-f", "-yy", "-tt", "-s", "64", "-o", trace, "-e",
                  "trace=fsync,fdatasync,sync_file_range,syncfs,rename,renameat,renameat2,"
-                 "link,linkat,sendto,sendmsg,writev,write,openat", "--"]
+                 "link,linkat,sendto,sendmsg,writev,write,pwrite64,openat", "--"]
     d.start(timeout=30)
     # a marker request right before, so the Print-Job's events are easy to find
     data = make_pdf(300000, seed=12)
@@ -230,23 +233,38 @@ def fsync_before_acknowledgement(ctx):
                    n in ("sendto", "sendmsg", "writev", "write") and "TCP" in t and
                    "HTTP/1.1 200" in t), None)
     check(i_resp is not None, "no HTTP response found after the rename in %s", trace)
-    syncs = [(i, t) for i, _, n, t in ev if n in SYNC_CALLS and i < i_resp and "= 0" in t]
-    doc_sync = [t for i, t in syncs if i < i_rename and ("/spool/tmp/" in t or
-                                                         os.path.basename(final) in t)]
-    dir_sync = [t for i, t in syncs if i > i_rename and
-                (d.spool_dir + ">" in t or d.spool_dir + "/>" in t)]
-    db_sync = [t for i, t in syncs if i > i_rename and "quire.db" in t]
+    syncs = [(i, n, t) for i, _, n, t in ev if n in SYNC_CALLS and i < i_resp and "= 0" in t]
+    part = ev[[e[0] for e in ev].index(i_rename)][3].split('"')[1]     # rename("old.part", ..)
+    doc_writes = [i for i, _, n, t in ev if n in ("write", "pwrite64", "writev") and
+                  os.path.basename(part) in t.split(",")[0] and i < i_rename]
+    last_doc_write = max(doc_writes) if doc_writes else i_rename
+    db_writes = [i for i, _, n, t in ev if n in ("write", "pwrite64") and "quire.db" in
+                 t.split(",")[0] and i_rename < i < i_resp]
+    # syncfs flushes the whole file system: it covers whatever was written before it
+    doc_ok = any((n in ("fsync", "fdatasync") and (os.path.basename(part) in t or
+                                                   os.path.basename(final) in t)) or
+                 (n == "syncfs" and i > last_doc_write) for i, n, t in syncs)
+    dir_ok = any(i > i_rename and ((n in ("fsync", "fdatasync") and
+                                    (d.spool_dir + ">" in t or d.spool_dir + "/>" in t)) or
+                                   n == "syncfs") for i, n, t in syncs)
+    last_db_write = max(db_writes) if db_writes else i_rename
+    db_ok = any(i > last_db_write and ((n in ("fsync", "fdatasync") and "quire.db" in t) or
+                                       n == "syncfs") for i, n, t in syncs)
+    ctx.log("sync calls between the document's rename and its response: %r" % [
+        t.split(")")[0] + ")" for i, n, t in syncs if i > i_rename])
     problems = []
-    if not doc_sync:
-        problems.append("the document file was not fsync'd before its rename")
-    if not dir_sync:
-        problems.append("the spool folder was not fsync'd between the rename and the response")
-    if not db_sync:
-        problems.append("quire.db / quire.db-wal was not fsync'd between the rename and the "
-                        "response (is SQLite's synchronous=NORMAL in WAL mode? that commits "
+    if not doc_ok:
+        problems.append("the document's data was not synced (fsync of the file, or syncfs after "
+                        "its last write) before the response")
+    if not dir_ok:
+        problems.append("the rename into the spool was not synced (fsync of the spool folder "
+                        "or syncfs) before the response")
+    if not db_ok:
+        problems.append("quire.db / quire.db-wal was not synced after the job's commit was "
+                        "written (is SQLite's synchronous=NORMAL in WAL mode? that commits "
                         "without an fsync)")
     if problems:
-        near = [t for i, t in syncs if i > i_rename - 50][:12]
+        near = [t for i, n, t in syncs if i > i_rename - 50][:12]
         raise TestFailure("successful-ok was sent before durability: %s; sync calls seen "
                           "before the response: %r (trace %s)" % ("; ".join(problems), near,
                                                                   trace))

@@ -9,6 +9,7 @@ Run: python3 tests/integration/test_jobs.py --bin /work/main/build
 import gzip
 import json
 import os
+import socket
 import sys
 import time
 import zlib
@@ -184,6 +185,182 @@ def create_job_send_document_close_job(ctx):
     check_status(m, STATUS_OK, "Close-Job")
     check_held_job(d, jid, "Create-Job+Send-Document(false)+Close-Job")
     check_stored(d, jid, [("image/jpeg", doc)], "Create-Job+Send-Document(false)+Close-Job")
+
+
+@test
+def send_document_after_last(ctx):
+    d = ctx.daemon()
+    jid = job_id_of(d.create_job(name="done"), "Create-Job")
+    doc = make_pdf(2000, seed=51)
+    check_status(d.send_document(jid, doc, last=True), STATUS_OK, "Send-Document(last=true)")
+    m = d.send_document(jid, make_pdf(2000, seed=52), last=True)
+    check_status(m, (STATUS_NOT_POSSIBLE,), "a second Send-Document after last-document=true")
+    check_eq(d.wait_tmp_empty(), [], "DIR/spool/tmp after the refused Send-Document")
+    check_stored(d, jid, [("application/pdf", doc)], "job after the refused Send-Document")
+    check_eq(len(d.spool_files()), 1, "spool files")
+
+
+@test
+def concurrent_send_documents_same_job(ctx):
+    """Two Send-Document(last=true) racing for one job: one wins, the job has one document,
+    no orphan file."""
+    d = ctx.daemon()
+    import threading
+    for round_ in range(5):
+        jid = job_id_of(d.create_job(name="race%d" % round_), "Create-Job")
+        docs = [make_pdf(3 * 1024 * 1024, seed=100 + round_ * 2 + i) for i in range(2)]
+        results = [None, None]
+
+        def send(i):
+            try:
+                results[i] = d.send_document(jid, docs[i], last=True)
+            except Exception as e:      # noqa: BLE001
+                results[i] = e
+        ts = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        ok = [i for i in range(2) if isinstance(results[i], Message) and results[i].status == 0]
+        check(len(ok) == 1, "round %d: %d Send-Documents succeeded: %r", round_, len(ok),
+              [r.describe() if isinstance(r, Message) else r for r in results])
+        check_stored(d, jid, [("application/pdf", docs[ok[0]])], "round %d winner" % round_)
+    check_eq(d.wait_tmp_empty(), [], "DIR/spool/tmp after the races")
+    refs = sorted(x["path"] for j in d.api_jobs("all") for x in j["documents"])
+    check_eq(d.spool_files(), sorted(os.path.normpath(p) for p in refs),
+             "spool files vs. referenced documents")
+
+
+@test
+def cancel_during_upload(ctx):
+    """Cancel-Job while its Send-Document is still uploading: the upload must not resurrect
+    the job nor leave a file."""
+    d = ctx.daemon()
+    jid = job_id_of(d.create_job(name="cancel-me"), "Create-Job")
+    head = encode(ipp_request(OP_SEND_DOCUMENT, d.uri(), "tester",
+                              op_attrs=[("job-id", TAG_INTEGER, jid),
+                                        ("last-document", TAG_BOOLEAN, True),
+                                        ("document-format", TAG_MIMETYPE, "application/pdf")]))
+    block = filler(1 << 20, 3)
+    c = HttpConn(d.port, timeout=30)
+    try:
+        c.send(("POST /ipp/print HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
+                "application/ipp\r\nTransfer-Encoding: chunked\r\n\r\n" % d.port).encode())
+        first = head + PDF_HEAD + block
+        c.send(b"%x\r\n" % len(first) + first + b"\r\n")
+        for _ in range(50):
+            if d.tmp_files():
+                break
+            time.sleep(0.05)
+        m = d.job_op(OP_CANCEL_JOB, jid)
+        check_status(m, STATUS_OK, "Cancel-Job during the upload")
+        for _ in range(3):
+            c.send(b"%x\r\n" % len(block) + block + b"\r\n")
+        c.send(b"0\r\n\r\n")
+        r = c.read_response(30)
+        m = r.ipp() if r.status == 200 else None
+        ctx.log("upload finished after Cancel-Job: HTTP %d %s" % (r.status, m.describe() if m
+                                                                 else ""))
+        check(m is None or m.status != STATUS_OK,
+              "Send-Document finishing after Cancel-Job answered successful-ok")
+    except (ConnectionResetError, BrokenPipeError):
+        ctx.log("the server dropped the upload of the canceled job")
+    finally:
+        c.close()
+    st = d.get_job_attrs(jid, requested=["job-state"]).jobs()[0]["job-state"].value
+    check_eq(st, 7, "job-state after Cancel-Job during its upload")
+    check_eq(d.wait_tmp_empty(), [], "DIR/spool/tmp after the canceled upload")
+    refs = [x["path"] for j in d.api_jobs("all") for x in j["documents"]]
+    check_eq(d.spool_files(), sorted(os.path.normpath(p) for p in refs),
+             "spool files vs. referenced documents after the canceled upload")
+
+
+@test
+def utf8_and_json_escaping_in_names(ctx):
+    d = ctx.daemon()
+    names = ["R\u00e9sum\u00e9 \u2014 \u65e5\u672c\u8a9e \U0001F4C4", 'quote " back \\ slash',
+             "tab\there", "<b>&amp;</b>"]
+    for n in names:
+        m = d.print_job(make_pdf(800), name=n, user="us\u00e9r")
+        check(m.status in (STATUS_OK, STATUS_OK_IGNORED, STATUS_BAD_REQUEST,
+                           STATUS_ATTRIBUTES_NOT_SUPPORTED),
+              "Print-Job with job-name %r: %s", n, m.describe())
+        if m.status != STATUS_OK:
+            continue
+        jid = m.jobs()[0]["job-id"].value
+        j = d.get_job_attrs(jid, user="us\u00e9r", requested=["job-name",
+                                                             "job-originating-user-name"])
+        got = j.jobs()[0]
+        check_eq(got["job-name"].value, n, "job-name round trip via IPP")
+        check_eq(got["job-originating-user-name"].value, "us\u00e9r", "owner round trip via IPP")
+        api = d.api_job(jid)      # raises if the JSON does not parse
+        check_eq(api["name"], n, "job name round trip via /api/jobs JSON")
+        check_eq(api["owner"], "us\u00e9r", "owner via /api/jobs JSON")
+    r = d.cli("jobs", "--json")
+    check_eq(r.returncode, 0, "quire jobs --json with unusual names")
+    try:
+        json.loads(r.stdout)
+    except ValueError as e:
+        raise TestFailure("quire jobs --json output is not JSON with unusual names: %s" % e)
+
+
+@test
+def invalid_utf8_in_names(ctx):
+    d = ctx.daemon()
+    body = encode(ipp_request(OP_PRINT_JOB, d.uri(), None, op_attrs=[
+        ("requesting-user-name", TAG_NAME, b"bad\xff\xfeuser"),
+        ("job-name", TAG_NAME, b"bad\xc3(name\x00nul"),
+        ("document-format", TAG_MIMETYPE, "application/pdf")], data=make_pdf(700)))
+    r = post_raw(d.port, body)
+    check_eq(r.status, 200, "HTTP status")
+    m = r.ipp()
+    check_status(m, (STATUS_BAD_REQUEST, STATUS_OK, STATUS_OK_IGNORED,
+                     STATUS_ATTRIBUTES_NOT_SUPPORTED), "Print-Job with invalid UTF-8 names")
+    st, js = d.api("/api/jobs?which=all")
+    check_eq(st, 200, "/api/jobs status after invalid UTF-8 names")
+    check(isinstance(js, list), "/api/jobs is not valid JSON after a job with invalid UTF-8 "
+          "names: %r", js if isinstance(js, (bytes, str)) else type(js))
+    for j in js:
+        for k in ("name", "owner"):
+            v = j.get(k) or ""
+            check("\x00" not in v, "/api/jobs %s contains a NUL: %r", k, v)
+    check(d.answers(), "daemon does not answer")
+
+
+@test
+def client_hold_until_is_overridden(ctx):
+    """A client asking for job-hold-until=no-hold (or a time of day) still gets a held job."""
+    d = ctx.daemon()
+    for hold in ("no-hold", "day-time", "indefinite"):
+        m = d.print_job(make_pdf(900), name="hold-" + hold,
+                        job_attrs=[("job-hold-until", TAG_KEYWORD, hold)])
+        check_status(m, (STATUS_OK, STATUS_OK_IGNORED), "Print-Job job-hold-until=%s" % hold)
+        jid = m.jobs()[0]["job-id"].value
+        check_held_job(d, jid, "job-hold-until=%s" % hold)
+
+
+@test
+def unsupported_job_template_values(ctx):
+    """copies=0 is out of range: ignored-or-substituted (with the attribute in the
+    unsupported group) or refused; with ipp-attribute-fidelity=true, refused, no job."""
+    d = ctx.daemon()
+    m = d.print_job(make_pdf(900), name="copies0", job_attrs=[("copies", TAG_INTEGER, 0)])
+    check_status(m, (STATUS_OK_IGNORED, STATUS_ATTRIBUTES_NOT_SUPPORTED),
+                 "Print-Job copies=0")
+    unsup = m.names(TAG_UNSUPPORTED_GROUP)
+    check("copies" in unsup, "copies=0 not listed in the unsupported-attributes group (%r)",
+          unsup)
+    before = len(d.api_jobs("all"))
+    m = d.print_job(make_pdf(900), name="fidelity",
+                    extra_ops=[("ipp-attribute-fidelity", TAG_BOOLEAN, True)],
+                    job_attrs=[("copies", TAG_INTEGER, 0)])
+    check_status(m, (STATUS_ATTRIBUTES_NOT_SUPPORTED,),
+                 "Print-Job copies=0 with ipp-attribute-fidelity=true")
+    check_eq(len(d.api_jobs("all")), before, "jobs after the refused fidelity request")
+    check_eq(d.wait_tmp_empty(), [], "DIR/spool/tmp after the refused fidelity request")
+    m = d.print_job(make_pdf(900), name="sides-bad",
+                    job_attrs=[("sides", TAG_KEYWORD, "three-sided")])
+    check_status(m, (STATUS_OK_IGNORED, STATUS_ATTRIBUTES_NOT_SUPPORTED), "sides=three-sided")
 
 
 @test
@@ -562,6 +739,73 @@ def http_chunked_expect_keepalive(ctx):
     check_eq(st, 200, "http.client chunked POST status")
     j3 = check_held_response(decode(body), "http.client chunked Print-Job")
     check_stored(d, j3, [("application/pdf", doc3)], "http.client chunked upload")
+
+
+@test
+def http_keepalive_after_refused_request(ctx):
+    """After a request refused while its body was still arriving, the same connection either
+    serves the next request or was announced closed (Connection: close)."""
+    d = ctx.daemon()
+    with HttpConn(d.port) as c:
+        for i, (fmt, doc) in enumerate((("text/plain", b"plain text " * 20000),
+                                        ("application/pdf", make_pdf(2000)))):
+            req = ipp_request(OP_PRINT_JOB, d.uri(), "tester",
+                              op_attrs=[("document-format", TAG_MIMETYPE, fmt)], data=doc)
+            r, m = c.ipp(req, d.path())
+            if i == 0:
+                check(m is not None, "refused Print-Job: HTTP %d", r.status)
+                check_status(m, STATUS_FORMAT_NOT_SUPPORTED, "Print-Job text/plain")
+                if "close" in r.header("connection", "").lower():
+                    return      # announced: the client must reconnect, which is fine
+            else:
+                check(m is not None, "second request on the connection: HTTP %d", r.status)
+                check_held_response(m, "Print-Job on the connection after a refused request")
+
+
+@test
+def http_pipelined_requests(ctx):
+    """Two requests written back to back before reading: two answers in order, or the first
+    answer announces Connection: close."""
+    d = ctx.daemon()
+    reqs = [encode(ipp_request(OP_GET_PRINTER_ATTRIBUTES, d.uri(), "t", request_id=rid,
+                               op_attrs=[("requested-attributes", TAG_KEYWORD, "printer-name")]))
+            for rid in (101, 102)]
+    raw = b"".join(("POST /ipp/print HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
+                    "application/ipp\r\nContent-Length: %d\r\n\r\n" % (d.port, len(b))).encode() + b
+                   for b in reqs)
+    with HttpConn(d.port, timeout=10) as c:
+        c.send(raw)
+        r1 = c.read_response(10)
+        check_eq(r1.status, 200, "first pipelined response")
+        check_eq(r1.ipp().request_id, 101, "request-id of the first pipelined response")
+        if "close" in r1.header("connection", "").lower():
+            return
+        r2 = c.read_response(10)
+        check_eq(r2.status, 200, "second pipelined response")
+        check_eq(r2.ipp().request_id, 102, "request-id of the second pipelined response")
+
+
+@test
+def http_1_0_request(ctx):
+    d = ctx.daemon()
+    body = encode(ipp_request(OP_PRINT_JOB, d.uri(), "old", op_attrs=[
+        ("document-format", TAG_MIMETYPE, "application/pdf")], data=make_pdf(4000, seed=61)))
+    s = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+    try:
+        s.sendall(("POST /ipp/print HTTP/1.0\r\nContent-Type: application/ipp\r\n"
+                   "Content-Length: %d\r\n\r\n" % len(body)).encode() + body)
+        data = b""
+        for _ in range(1000):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    check(data.startswith(b"HTTP/1."), "HTTP/1.0 request answered %r", data[:40])
+    head, _, rest = data.partition(b"\r\n\r\n")
+    check(b" 200 " in head.split(b"\r\n")[0], "HTTP/1.0 Print-Job: %r", head[:60])
+    check_held_response(decode(rest), "HTTP/1.0 Print-Job")
 
 
 @test

@@ -127,6 +127,42 @@ def bob_cannot_cancel_alices_job(ctx):
 
 
 @test
+def cancel_my_jobs_with_job_ids_of_others(ctx):
+    """Cancel-My-Jobs naming another user's job in job-ids must not cancel it."""
+    d = ctx.daemon()
+    ja = submit(d, "alice", "alice-job", "a.pdf")
+    jb = submit(d, "bob", "bob-job", "b.pdf")
+    m = d.ipp(ipp_request(OP_CANCEL_MY_JOBS, d.uri(), "bob",
+                          op_attrs=[("job-ids", TAG_INTEGER, [ja, jb])]))
+    st = d.get_job_attrs(ja, user="alice", requested=["job-state"]).jobs()[0]["job-state"].value
+    check_eq(st, 4, "alice's job state after bob's Cancel-My-Jobs with job-ids=[alice's, bob's] "
+             "(status %s)" % m.describe())
+    check_status(m, (STATUS_OK, STATUS_NOT_AUTHORIZED, STATUS_FORBIDDEN, STATUS_NOT_POSSIBLE,
+                     STATUS_ATTRIBUTES_NOT_SUPPORTED, STATUS_BAD_REQUEST),
+                 "Cancel-My-Jobs with someone else's job id")
+
+
+@test
+def others_cannot_add_documents_or_close(ctx):
+    d = ctx.daemon()
+    m = d.create_job(user="alice", name="alice-open-job")
+    check_status(m, STATUS_OK, "Create-Job by alice")
+    ja = m.jobs()[0]["job-id"].value
+    m = d.send_document(ja, make_pdf(5000, seed=66), last=True, user="bob")
+    check_status(m, (STATUS_NOT_AUTHORIZED, STATUS_FORBIDDEN),
+                 "Send-Document by bob to alice's job")
+    check_eq(d.wait_tmp_empty(), [], "DIR/spool/tmp after the refused Send-Document")
+    check_eq(d.spool_files(), [], "spool files after the refused Send-Document")
+    m = d.job_op(OP_CLOSE_JOB, ja, user="bob")
+    check_status(m, (STATUS_NOT_AUTHORIZED, STATUS_FORBIDDEN), "Close-Job by bob of alice's job")
+    doc = make_pdf(3000, seed=67)
+    m = d.send_document(ja, doc, last=True, user="alice")
+    check_status(m, STATUS_OK, "Send-Document by alice to her own job afterwards")
+    j = d.api_job(ja)
+    check_eq([x["sha256"] for x in j["documents"]], [sha256(doc)], "documents of alice's job")
+
+
+@test
 def basic_auth_required(ctx):
     d = ctx.daemon(config=SECURE)
     user_add(d, "carol", "carol-pw")
