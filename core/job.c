@@ -30,15 +30,15 @@ static bool job_terminal(int state)
 job_result_t job_submit(quire_system_t *sys, store_job_t *job, store_doc_t *doc)
 {
   job->state = JOB_HELD;
-  job->state_reasons = (char *)(doc ? REASON_HELD : REASON_INCOMING);
-  job->hold_until = (char *)"indefinite";
+  free(job->state_reasons);
+  job->state_reasons = util_strdup(doc ? REASON_HELD : REASON_INCOMING);
+  free(job->hold_until);
+  job->hold_until = util_strdup("indefinite");
   job->closed = doc != NULL;
   job->created = time(NULL);
   job->k_octets = doc ? (doc->size + 1023) / 1024 : 0;
-  bool ok = store_job_insert(sys->store, job, doc);
-  job->state_reasons = NULL;
-  job->hold_until = NULL;
-  if (!ok) {
+  job->num_docs = doc ? 1 : 0;
+  if (!store_job_insert(sys->store, job, doc)) {
     log_error("queue %s: cannot store a job from %s", job->queue, job->owner);
     return JOB_STORE_ERROR;
   }

@@ -39,8 +39,9 @@ typedef struct job_actor_s {
 bool job_actor_owns(const job_actor_t *actor, const char *owner);
 
 /* Creates a held job in one durable step. With `doc` (Print-Job) the job is complete; without
- * (Create-Job) it waits for Send-Document with job-state-reasons job-incoming. Sets job->id.
- * The job's strings are the caller's; `doc` fields too. */
+ * (Create-Job) it waits for Send-Document with job-state-reasons job-incoming. Fills in
+ * job->id, state, reasons, hold-until and times, so the caller can answer from `job` without
+ * reading it back. The job's strings are the caller's; `doc` fields too. */
 job_result_t job_submit(quire_system_t *sys, store_job_t *job, store_doc_t *doc);
 
 /* Adds a document to a job created by Create-Job (`doc` may be NULL for an empty

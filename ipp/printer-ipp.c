@@ -190,9 +190,7 @@ void ipp_printer_print_job_finish(ipp_exchange_t *ex, store_doc_t *doc)
     ipp_job_result_status(ex, r, 0);
     return;
   }
-  store_job_t *stored = store_job_get(ex->svc->sys->store, job->id);
-  ipp_job_attrs_add_summary(ex, stored ? stored : job);
-  store_job_free(stored);
+  ipp_job_attrs_add_summary(ex, job);
 }
 
 void ipp_printer_create_job(ipp_exchange_t *ex)
@@ -204,9 +202,7 @@ void ipp_printer_create_job(ipp_exchange_t *ex)
   if (r != JOB_OK) {
     ipp_job_result_status(ex, r, 0);
   } else {
-    store_job_t *stored = store_job_get(ex->svc->sys->store, job->id);
-    ipp_job_attrs_add_summary(ex, stored ? stored : job);
-    store_job_free(stored);
+    ipp_job_attrs_add_summary(ex, job);
   }
   store_job_free(job);
 }
