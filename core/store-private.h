@@ -135,17 +135,15 @@ bool store_op_run(store_conn_t *c, store_op_t *op);
 
 /* ---- counters for tests ------------------------------------------------------------------- */
 
-/* Batches the writer thread has committed since store_open; with synchronous=FULL each one is
- * one fsync of the WAL. */
-uint64_t store_stats_commits(store_t *store);
+/* A snapshot of the writer's counters since store_open. */
+typedef struct store_stats_s {
+  uint64_t commits;   /* batches committed; with synchronous=FULL each is one WAL fsync */
+  uint64_t batches;   /* batches run, committed or rolled back */
+  uint64_t ops;       /* write operations run (each in its own SAVEPOINT), successful or not */
+  size_t pending;     /* write operations queued and not yet taken into a batch */
+} store_stats_t;
 
-/* Batches the writer thread has run, committed or rolled back. */
-uint64_t store_stats_batches(store_t *store);
-
-/* Write operations the writer thread has run (each in its own SAVEPOINT), successful or not. */
-uint64_t store_stats_ops(store_t *store);
-
-/* Write operations queued for the writer and not yet taken into a batch. */
-size_t store_stats_pending(store_t *store);
+/* Returns the counters, read under the store's lock. */
+store_stats_t store_stats(store_t *store);
 
 #endif

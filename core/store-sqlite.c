@@ -576,37 +576,14 @@ void store_set_precommit(store_t *store, store_precommit_cb_t cb, void *data)
   pthread_mutex_unlock(&store->lock);
 }
 
-/* Counter getters for tests (store-private.h). */
-uint64_t store_stats_commits(store_t *store)
+/* Counter snapshot for tests (store-private.h). */
+store_stats_t store_stats(store_t *store)
 {
   pthread_mutex_lock(&store->lock);
-  uint64_t v = store->commits;
+  store_stats_t st = {.commits = store->commits, .batches = store->batches, .ops = store->ops,
+                      .pending = store->pending};
   pthread_mutex_unlock(&store->lock);
-  return v;
-}
-
-uint64_t store_stats_batches(store_t *store)
-{
-  pthread_mutex_lock(&store->lock);
-  uint64_t v = store->batches;
-  pthread_mutex_unlock(&store->lock);
-  return v;
-}
-
-uint64_t store_stats_ops(store_t *store)
-{
-  pthread_mutex_lock(&store->lock);
-  uint64_t v = store->ops;
-  pthread_mutex_unlock(&store->lock);
-  return v;
-}
-
-size_t store_stats_pending(store_t *store)
-{
-  pthread_mutex_lock(&store->lock);
-  size_t v = store->pending;
-  pthread_mutex_unlock(&store->lock);
-  return v;
+  return st;
 }
 
 /* ---- reads -------------------------------------------------------------------------------- */

@@ -484,19 +484,19 @@ static void test_savepoints(store_t *s)
   pthread_create(&ta, NULL, insert_one, &a);
   while (!hook_entered)
     usleep(1000);
-  uint64_t commits = store_stats_commits(s), batches = store_stats_batches(s);
+  uint64_t commits = store_stats(s).commits, batches = store_stats(s).batches;
   pthread_create(&tb, NULL, insert_one, &bad);
   pthread_create(&tg, NULL, insert_one, &good);
-  for (int i = 0; i < 5000 && store_stats_pending(s) < 2; i++)
+  for (int i = 0; i < 5000 && store_stats(s).pending < 2; i++)
     usleep(1000);
-  CHECK(store_stats_pending(s) == 2);
+  CHECK(store_stats(s).pending == 2);
   fprintf(stderr, "(an expected UNIQUE error follows)\n");
   hook_release = true;
   pthread_join(ta, NULL);
   pthread_join(tb, NULL);
   pthread_join(tg, NULL);
   CHECK(a.ok && !bad.ok && good.ok);
-  CHECK(store_stats_batches(s) == batches + 2 && store_stats_commits(s) == commits + 2);
+  CHECK(store_stats(s).batches == batches + 2 && store_stats(s).commits == commits + 2);
   CHECK(list_count(s, (store_job_filter_t){.which = STORE_WHICH_ALL, .owner = "carol"}) == 2);
   store_job_t *g = store_job_get(s, good.ids[0]);
   CHECK(g && !strcmp(g->name, "sp-good"));
@@ -508,7 +508,7 @@ static void test_concurrency(store_t *s)
   static insert_arg_t args[NTHREADS];
   static int ids[NTHREADS * NPERTHREAD];
   pthread_t th[NTHREADS];
-  uint64_t commits = store_stats_commits(s), ops = store_stats_ops(s);
+  uint64_t commits = store_stats(s).commits, ops = store_stats(s).ops;
   int before = list_count(s, (store_job_filter_t){.which = STORE_WHICH_ALL});
   double t0 = util_now();
 
@@ -522,7 +522,7 @@ static void test_concurrency(store_t *s)
     memcpy(ids + i * NPERTHREAD, args[i].ids, sizeof(args[i].ids));
   }
   double elapsed = util_now() - t0;
-  uint64_t dc = store_stats_commits(s) - commits, dops = store_stats_ops(s) - ops;
+  uint64_t dc = store_stats(s).commits - commits, dops = store_stats(s).ops - ops;
 
   qsort(ids, NTHREADS * NPERTHREAD, sizeof(int), cmp_int);
   int distinct = ids[0] > 0, present = 0;
