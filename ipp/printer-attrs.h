@@ -38,7 +38,6 @@ typedef struct ipp_printer_dynamic_s {
   time_t start_time;         /* daemon start (printer-up-time counts from it) */
   time_t config_time;        /* printer-config-change-time */
   time_t state_time;         /* printer-state-change-time */
-  bool identify_pending;     /* unused for a virtual queue; kept for symmetry */
 } ipp_printer_dynamic_t;
 
 /* Builds the static printer-attributes of `queue` (IPP Everywhere set: formats, media,

@@ -343,8 +343,3 @@ void http_server_stop(http_server_t *srv, int grace)
   MHD_stop_daemon(srv->mhd);
   free(srv);
 }
-
-int http_server_active(http_server_t *srv)
-{
-  return atomic_load(&srv->active);
-}

@@ -20,7 +20,4 @@ http_server_t *http_server_start(quire_system_t *sys, ipp_service_t *ipp, char *
  * then closes everything (partial uploads are dropped without leaving files). */
 void http_server_stop(http_server_t *srv, int grace);
 
-/* Number of requests being processed right now. */
-int http_server_active(http_server_t *srv);
-
 #endif
