@@ -30,12 +30,16 @@ DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
             $(STORE_OBJS) $(B)/core/auth.o
 
-TEST_BINS = $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool
-TOOL_BINS = $(B)/tests/mkdocs $(B)/tests/ippload
+# Each module may add objects, binaries and packages in its own Makefile part.
+RENDER_BINS =
+include render/render.mk
+
+TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool
+TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
 
 .PHONY: all deps run test bench clean check-deps-direction asan
 
-all: $(B)/quired $(B)/quire $(TEST_BINS) $(TOOL_BINS)
+all: $(B)/quired $(B)/quire $(RENDER_BINS) $(TEST_BINS) $(TOOL_BINS)
 
 # Installs whatever in PACKAGES is missing (needs root; apt-get update first).
 deps:
@@ -90,7 +94,7 @@ test:
 # quired and its tools built with AddressSanitizer, LeakSanitizer and UBSan, in build-asan/.
 asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  build-asan/quired build-asan/quire build-asan/tests/mkdocs
+	  build-asan/quired build-asan/quire build-asan/tests/mkdocs $(subst $(B)/,build-asan/,$(RENDER_BINS))
 
 bench:
 	$(MAKE) deps
