@@ -33,6 +33,7 @@ CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/u
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =
 include render/render.mk
+include tests/bench/bench.mk
 
 TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
@@ -100,6 +101,7 @@ bench:
 	$(MAKE) deps
 	$(MAKE) all
 	tests/bench/run
+	tests/bench/render-run
 
 # Dependencies point one way: web -> ipp -> core. core/ never includes ipp/ or web/, except
 # core/main.c, quired's entry point, which assembles the modules.

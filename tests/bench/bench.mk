@@ -1,0 +1,1 @@
+# tests/bench/: benchmark tools. Included by the top-level Makefile; adds to TOOL_BINS.
