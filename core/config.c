@@ -106,6 +106,7 @@ void config_queue_clear(quire_queue_config_t *q)
 {
   free(q->name);
   free(q->info);
+  free(q->dnssd_name);
   free(q->location);
   free(q->make_model);
   free(q->media_default);
@@ -131,6 +132,7 @@ static bool config_load_queue(GKeyFile *kf, const char *group, quire_queue_confi
   }
   config_queue_defaults(q, name);
   config_override(kf, group, "info", &q->info);
+  config_override(kf, group, "dnssd-name", &q->dnssd_name);
   config_override(kf, group, "location", &q->location);
   config_override(kf, group, "make-and-model", &q->make_model);
   config_override(kf, group, "media-default", &q->media_default);
@@ -173,9 +175,19 @@ static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
   char *level = config_string(kf, g, "log-level", "info");
   char *target = config_string(kf, g, "log-target", "stderr");
   char *size = config_string(kf, g, "max-document-size", "1G");
+  char *dnssd = config_string(kf, g, "dnssd", "on");
   bool ok = true;
 
-  if ((c->log_level = config_parse_log_level(level)) < 0) {
+  c->dnssd = !strcmp(dnssd, "on");
+  if (strcmp(dnssd, "on") && strcmp(dnssd, "off")) {
+    *err = util_printf("[server] dnssd: expected on|off, got '%s'", dnssd);
+    ok = false;
+  }
+  free(dnssd);
+
+  if (!ok) {
+    /* *err already set */
+  } else if ((c->log_level = config_parse_log_level(level)) < 0) {
     *err = util_printf("[server] log-level: expected error|warn|info|debug, got '%s'", level);
     ok = false;
   } else if (strcmp(target, "stderr") && strcmp(target, "syslog")) {
@@ -248,6 +260,7 @@ quire_config_t *config_load(const char *path, char **err)
   c->max_connections = 256;
   c->multiple_operation_timeout = 300;
   c->job_history_hours = 24;
+  c->dnssd = true;
   c->server_name = util_strdup("localhost");
 
   if (path) {
@@ -292,6 +305,7 @@ void config_queue_copy(quire_queue_config_t *dst, const quire_queue_config_t *sr
   *dst = *src;
   dst->name = util_strdup(src->name);
   dst->info = util_strdup(src->info);
+  dst->dnssd_name = util_strdup(src->dnssd_name);
   dst->location = util_strdup(src->location);
   dst->make_model = util_strdup(src->make_model);
   dst->media_default = util_strdup(src->media_default);

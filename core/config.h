@@ -30,6 +30,7 @@ typedef enum quire_duplex_policy_e {
 typedef struct quire_queue_config_s {
   char *name;              /* URL-safe name: [A-Za-z0-9_-]{1,63} */
   char *info;              /* printer-info */
+  char *dnssd_name;        /* DNS-SD instance name (printer-dns-sd-name), <= 63 bytes */
   char *location;          /* printer-location */
   char *make_model;        /* printer-make-and-model */
   quire_color_policy_t color;
@@ -50,6 +51,7 @@ typedef struct quire_config_s {
   int max_connections;
   int multiple_operation_timeout; /* seconds a Create-Job waits for its document */
   int job_history_hours;   /* completed/canceled jobs kept this long */
+  bool dnssd;              /* advertise the queues through avahi-daemon */
   quire_queue_config_t *queues;
   size_t num_queues;
 } quire_config_t;

@@ -111,3 +111,19 @@ double util_now(void)
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* Cuts on a UTF-8 boundary: see util.h. */
+const char *util_utf8_cut(char *dst, size_t size, const char *src, size_t max)
+{
+  size_t len = strlen(src);
+  if (max >= size)
+    max = size - 1;
+  if (len > max) {
+    len = max;
+    while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
+      len--;  /* src[len] continues a sequence: cut before the sequence's first byte */
+  }
+  memcpy(dst, src, len);
+  dst[len] = '\0';
+  return dst;
+}

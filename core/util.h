@@ -28,6 +28,10 @@ char *util_strdup(const char *s);
 /* malloc'd printf. Aborts on allocation failure (see util_strdup). */
 char *util_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Copies `src` into `dst` (size `size`), cut to at most `max` bytes without splitting a UTF-8
+ * sequence. Returns `dst`. */
+const char *util_utf8_cut(char *dst, size_t size, const char *src, size_t max);
+
 /* Monotonic clock in seconds. */
 double util_now(void);
 

@@ -60,6 +60,7 @@ const char *const ipp_printer_formats_supported[] = {
 #define ATTRS_MULTI_OP_TIMEOUT 300 /* multiple-operation-time-out, seconds (config default) */
 #define ATTRS_PASSWORD_MAX    4    /* job-password-supported: a 4-digit release PIN */
 #define ATTRS_TEXT_MAX        127  /* printer-info/-location/-make-and-model (ipp-1.1.test) */
+#define ATTRS_DNSSD_NAME_MAX   63  /* printer-dns-sd-name: one DNS label (RFC 6763 4.1.1) */
 #define ATTRS_DEFAULT_MEDIA   "iso_a4_210x297mm"
 #define ATTRS_DEFAULT_MODEL   "Quire Pull Print"
 #define ATTRS_MAX_REASONS     32
@@ -189,27 +190,24 @@ static void ab_collections(attrs_builder_t *b, const char *name, size_t n, ipp_t
     ippDelete(cols[i]);
 }
 
-/* Copies `src` into `dst` (size `size`), cut to at most `max` bytes on a UTF-8 boundary. */
-static const char *attrs_utf8_cut(char *dst, size_t size, const char *src, size_t max)
+/* Writes the DNS-SD instance name of `queue` (dnssd-name, else printer-info, else the queue
+ * name), cut to the 63 bytes a DNS label holds. Returns `buf`. */
+static const char *attrs_dnssd_name(char *buf, size_t size, const quire_queue_config_t *queue)
 {
-  size_t len = strlen(src);
-  if (max >= size)
-    max = size - 1;
-  if (len > max) {
-    len = max;
-    while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-      len--;  /* src[len] continues a sequence: cut before the sequence's first byte */
-  }
-  memcpy(dst, src, len);
-  dst[len] = '\0';
-  return dst;
+  const char *name = queue->dnssd_name && *queue->dnssd_name ? queue->dnssd_name
+                     : queue->info && *queue->info       ? queue->info
+                                                           : queue->name;
+  util_utf8_cut(buf, size, name, ATTRS_DNSSD_NAME_MAX);
+  for (size_t len = strlen(buf); len > 1 && buf[len - 1] == ' '; len--)
+    buf[len - 1] = '\0';  /* a cut between words leaves a space nobody can see */
+  return buf;
 }
 
 /* Adds a text attribute of at most ATTRS_TEXT_MAX bytes. */
 static void ab_text127(attrs_builder_t *b, const char *name, const char *value)
 {
   char buf[ATTRS_TEXT_MAX + 1];
-  ab_string(b, IPP_TAG_TEXT, name, attrs_utf8_cut(buf, sizeof(buf), value, ATTRS_TEXT_MAX));
+  ab_string(b, IPP_TAG_TEXT, name, util_utf8_cut(buf, sizeof(buf), value, ATTRS_TEXT_MAX));
 }
 
 /* Builds printer-device-id ("MFG:...;MDL:...;CMD:...;") from the make and model: the first
@@ -217,7 +215,7 @@ static void ab_text127(attrs_builder_t *b, const char *name, const char *value)
 static void attrs_device_id(char *buf, size_t size, const char *make_model)
 {
   char mm[ATTRS_TEXT_MAX + 1];
-  attrs_utf8_cut(mm, sizeof(mm), make_model, ATTRS_TEXT_MAX);
+  util_utf8_cut(mm, sizeof(mm), make_model, ATTRS_TEXT_MAX);
   for (char *p = mm; *p; p++)
     if (*p == ';')
       *p = ',';
@@ -255,10 +253,12 @@ static void attrs_add_identity(attrs_builder_t *b, const quire_queue_config_t *q
   const char *make_model = queue->make_model && *queue->make_model ? queue->make_model
                                                                      : ATTRS_DEFAULT_MODEL;
   char device_id[320];  /* 32 fixed bytes + up to 2 x 127 */
+  char dnssd[ATTRS_DNSSD_NAME_MAX + 1];
 
   ab_string(b, IPP_TAG_NAME, "printer-name", queue->name);
   ab_text127(b, "printer-info", queue->info && *queue->info ? queue->info : queue->name);
   ab_text127(b, "printer-location", queue->location ? queue->location : "");
+  ab_string(b, IPP_TAG_NAME, "printer-dns-sd-name", attrs_dnssd_name(dnssd, sizeof(dnssd), queue));
   ab_text127(b, "printer-make-and-model", make_model);
   attrs_device_id(device_id, sizeof(device_id), make_model);
   ab_string(b, IPP_TAG_TEXT, "printer-device-id", device_id);
