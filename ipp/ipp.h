@@ -9,6 +9,7 @@
 #ifndef QUIRE_IPP_H
 #define QUIRE_IPP_H
 
+#include <cups/ipp.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -40,6 +41,14 @@ ipp_service_t *ipp_service_new(quire_system_t *sys);
 void ipp_service_reload(ipp_service_t *svc);
 
 void ipp_service_free(ipp_service_t *svc);
+
+/* Returns the printer attributes of every queue, in configuration order, as Get-Printer-
+ * Attributes with requested-attributes "all" answers a client that reached this appliance at
+ * `host`:`port` (URIs built from them). DNS-SD builds its TXT records from these, so the two
+ * cannot disagree. Returns a malloc'd array of *count new ipp_t (caller frees each with
+ * ippDelete, then the array), or NULL with *count 0 when there are no queues. */
+ipp_t **ipp_service_describe(ipp_service_t *svc, const char *host, int port, bool tls,
+                             size_t *count);
 
 /* Starts one request. Owned by the caller; end it with ipp_exchange_free. */
 ipp_exchange_t *ipp_exchange_new(ipp_service_t *svc, const ipp_http_info_t *info);

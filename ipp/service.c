@@ -212,6 +212,41 @@ static ipp_printer_t *ipp_service_find(ipp_service_t *svc, const char *name)
   return found;
 }
 
+/* One printer's attributes as seen from host:port: dynamic first, then the static set. */
+static ipp_t *ipp_printer_describe(ipp_printer_t *p, quire_system_t *sys, const char *host,
+                                   int port, bool tls)
+{
+  ipp_t *attrs = ippNew();
+  ipp_printer_dynamic_t dyn = {
+    .host = host, .port = port, .tls_available = tls, .resource = p->resource,
+    .state = IPP_PSTATE_IDLE, .state_reasons = "none", .accepting = true,
+    .start_time = sys->start_time, .config_time = p->config_time, .state_time = sys->start_time};
+
+  if (!attrs)
+    return NULL;
+  ipp_printer_attrs_add_dynamic(attrs, &dyn, p->config.auth_basic, NULL);
+  ipp_printer_attrs_copy(attrs, p->attrs, NULL, NULL);
+  return attrs;
+}
+
+ipp_t **ipp_service_describe(ipp_service_t *svc, const char *host, int port, bool tls,
+                             size_t *count)
+{
+  ipp_t **out = NULL;
+
+  *count = 0;
+  if (ipp_service_stale(svc))
+    ipp_service_reload(svc);
+  pthread_rwlock_rdlock(&svc->lock);
+  if (svc->num_printers && !(out = calloc(svc->num_printers, sizeof(*out))))
+    abort();
+  for (size_t i = 0; i < svc->num_printers; i++)
+    if ((out[*count] = ipp_printer_describe(svc->printers[i], svc->sys, host, port, tls)))
+      (*count)++;
+  pthread_rwlock_unlock(&svc->lock);
+  return out;
+}
+
 int ipp_name_cmp(void *a, void *b, void *data)
 {
   (void)data;
