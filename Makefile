@@ -7,10 +7,11 @@
 # The one list of Debian packages quire needs to build, run, test and benchmark.
 PACKAGES = build-essential pkg-config libcups2-dev libmicrohttpd-dev libsqlite3-dev \
            libglib2.0-dev libjson-glib-dev libssl-dev zlib1g-dev libcairo2-dev libjpeg62-turbo-dev \
+           libavahi-client-dev avahi-daemon avahi-utils dbus iproute2 bind9 bind9-utils bind9-dnsutils \
            cups-ipp-utils cups-client cups-daemon ghostscript python3 valgrind procps strace
 
 CC      ?= cc
-PKGS     = libmicrohttpd glib-2.0 json-glib-1.0 sqlite3 libcrypto zlib cairo
+PKGS     = libmicrohttpd glib-2.0 json-glib-1.0 sqlite3 libcrypto zlib cairo avahi-client
 WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Werror
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -MMD -MP \
@@ -22,13 +23,14 @@ B = build
 STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
-            $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o
+            $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o $(B)/core/advert.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
+MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
 WEB_OBJS  = $(B)/web/http.o $(B)/web/api.o
-DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(WEB_OBJS) $(B)/core/main.o
+DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(MDNS_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
-            $(STORE_OBJS) $(B)/core/auth.o
+            $(STORE_OBJS) $(B)/core/auth.o $(B)/core/cli-dnssd.o $(B)/mdns/zone.o
 
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include "../ipp/ipp.h"
+#include "../mdns/mdns.h"
 #include "../web/http.h"
 
 #include <getopt.h>
@@ -116,9 +117,38 @@ static void main_write_url(const quire_config_t *c)
   free(tmp);
 }
 
+/* Records what the publisher advertises, for the admin API and `quire status`. */
+static void main_dnssd_status(void *data, const char *queue, const char *name, const char *state)
+{
+  advert_table_set(((quire_system_t *)data)->adverts, queue, name, state);
+}
+
+/* Starts or stops DNS-SD to match the configuration, or refreshes it after a reload. */
+static void main_dnssd(quire_system_t *sys, ipp_service_t *ipp, mdns_publisher_t **pub)
+{
+  pthread_rwlock_rdlock(&sys->config_lock);
+  bool on = sys->config->dnssd;
+  int port = sys->config->port;
+  pthread_rwlock_unlock(&sys->config_lock);
+  char *err = NULL;
+
+  if (on && *pub) {
+    mdns_publisher_refresh(*pub);
+  } else if (on) {
+    if (!(*pub = mdns_publisher_start(ipp, port, false, main_dnssd_status, sys, &err))) {
+      log_error("dns-sd: %s; queues are reachable by URI only", err);
+      free(err);
+    }
+  } else if (*pub) {
+    mdns_publisher_stop(*pub);
+    *pub = NULL;
+    log_info("dns-sd: advertising stopped (dnssd = off)");
+  }
+}
+
 /* Waits for signals until asked to stop. */
 static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t *ipp,
-                      const sigset_t *set)
+                      mdns_publisher_t **pub, const sigset_t *set)
 {
   for (;;) {
     int sig = 0;
@@ -140,6 +170,7 @@ static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t
     } else {
       log_set_level(c->log_level);
       ipp_service_reload(ipp);
+      main_dnssd(sys, ipp, pub);
     }
   }
 }
@@ -186,7 +217,10 @@ int main(int argc, char **argv)
   log_info("quired listening on port %d with %zu queue(s); data in %s", port, sys->num_queues,
            sys->config->data_dir);
 
-  main_loop(&fl, sys, ipp, &set);
+  mdns_publisher_t *pub = NULL;
+  main_dnssd(sys, ipp, &pub);
+  main_loop(&fl, sys, ipp, &pub, &set);
+  mdns_publisher_stop(pub);
   http_server_stop(http, SHUTDOWN_GRACE_SECONDS);
   ipp_service_free(ipp);
   system_free(sys);

@@ -135,6 +135,7 @@ quire_system_t *system_new(quire_config_t *config, char **err)
     abort();
   pthread_rwlock_init(&sys->config_lock, NULL);
   pthread_mutex_init(&sys->job_lock, NULL);
+  sys->adverts = advert_table_new();
   pthread_mutex_init(&sys->hk_lock, NULL);
   pthread_cond_init(&sys->hk_cond, NULL);
   sys->config = config;
@@ -211,6 +212,7 @@ void system_free(quire_system_t *sys)
   }
   store_close(sys->store);
   spool_close(sys->spool);
+  advert_table_free(sys->adverts);
   system_queues_free(sys->queues, sys->num_queues);
   config_free(sys->config);
   free(sys->admin_token);

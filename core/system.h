@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "advert.h"
 #include "config.h"
 #include "spool.h"
 #include "store.h"
@@ -43,6 +44,7 @@ typedef struct quire_system_s {
   spool_t *spool;
   char *admin_token;            /* bearer token for the admin API, in DATA/admin.token */
   time_t start_time;
+  advert_table_t *adverts;      /* DNS-SD names in use per queue (written by mdns/) */
 
   pthread_t housekeeper;
   pthread_mutex_t hk_lock;

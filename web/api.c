@@ -6,6 +6,7 @@
 #include "../core/job.h"
 #include "../core/log.h"
 #include "../core/util.h"
+#include "../mdns/mdns.h"
 
 #include <cairo.h>
 #include <json-glib/json-glib.h>
@@ -47,6 +48,38 @@ static char *api_finish(JsonBuilder *b)
   return r;
 }
 
+static void api_member_str(JsonBuilder *b, const char *name, const char *v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, v ? v : "");
+}
+
+static void api_member_int(JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, v);
+}
+
+/* Adds "dnssd": what each queue is advertised as (name in use after any rename, state). */
+static void api_status_dnssd(quire_system_t *sys, JsonBuilder *b)
+{
+  size_t n = 0;
+  advert_entry_t *ads = advert_table_list(sys->adverts, &n);
+
+  json_builder_set_member_name(b, "dnssd");
+  json_builder_begin_array(b);
+  for (size_t i = 0; i < n; i++) {
+    json_builder_begin_object(b);
+    api_member_str(b, "queue", ads[i].queue);
+    api_member_str(b, "name", ads[i].name);
+    api_member_str(b, "state", ads[i].state);
+    api_member_int(b, "since", ads[i].since);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  advert_entries_free(ads, n);
+}
+
 static char *api_status(quire_system_t *sys)
 {
   JsonBuilder *b = json_builder_new();
@@ -80,20 +113,9 @@ static char *api_status(quire_system_t *sys)
   json_builder_end_object(b);
   json_builder_set_member_name(b, "spool_bytes");
   json_builder_add_int_value(b, spool_bytes(sys->spool));
+  api_status_dnssd(sys, b);
   json_builder_end_object(b);
   return api_finish(b);
-}
-
-static void api_member_str(JsonBuilder *b, const char *name, const char *v)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, v ? v : "");
-}
-
-static void api_member_int(JsonBuilder *b, const char *name, gint64 v)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, v);
 }
 
 static char *api_queues(quire_system_t *sys, const char *host, int port)
@@ -185,20 +207,58 @@ static char *api_jobs(quire_system_t *sys, const char *which, const char *queue,
   return api_finish(b);
 }
 
-char *api_handle(quire_system_t *sys, const char *path, const char *auth, const char *q_which,
-                 const char *q_queue, const char *host, int port, int *status)
+/* The DNS-SD description of every queue (instance name, TXT strings) as seen by a client that
+ * reaches the appliance at ?host=&port= (default: the way this request came in). */
+static char *api_dnssd(ipp_service_t *ipp, const api_request_t *req, int *status)
+{
+  const char *host = req->q_host && *req->q_host ? req->q_host : req->host;
+  int port = req->q_port ? atoi(req->q_port) : req->port;
+  JsonBuilder *b = json_builder_new();
+  size_t n = 0;
+
+  if (port < 1 || port > 65535 || strlen(host) > 253) {
+    *status = 400;
+    g_object_unref(b);
+    return util_strdup("{\"error\": \"bad host or port\"}\n");
+  }
+  mdns_service_t *svcs = mdns_services_describe(ipp, host, port, false, &n);
+  json_builder_begin_array(b);
+  for (size_t i = 0; i < n; i++) {
+    json_builder_begin_object(b);
+    api_member_str(b, "queue", svcs[i].queue);
+    api_member_str(b, "name", svcs[i].name);
+    api_member_str(b, "resource", svcs[i].resource);
+    api_member_int(b, "port", port);
+    json_builder_set_member_name(b, "tls");
+    json_builder_add_boolean_value(b, svcs[i].tls);
+    json_builder_set_member_name(b, "txt");
+    json_builder_begin_array(b);
+    for (size_t t = 0; t < svcs[i].num_txt; t++)
+      json_builder_add_string_value(b, svcs[i].txt[t]);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  mdns_services_free(svcs, n);
+  return api_finish(b);
+}
+
+char *api_handle(quire_system_t *sys, ipp_service_t *ipp, const api_request_t *req,
+                 int *status)
 {
   *status = 200;
-  if (!api_authorized(sys, auth)) {
+  if (!api_authorized(sys, req->auth)) {
     *status = 401;
     return util_strdup("{\"error\": \"admin token required\"}\n");
   }
-  if (!strcmp(path, "/api/status"))
+  if (!strcmp(req->path, "/api/status"))
     return api_status(sys);
-  if (!strcmp(path, "/api/queues"))
-    return api_queues(sys, host, port);
-  if (!strcmp(path, "/api/jobs"))
-    return api_jobs(sys, q_which, q_queue, status);
+  if (!strcmp(req->path, "/api/queues"))
+    return api_queues(sys, req->host, req->port);
+  if (!strcmp(req->path, "/api/jobs"))
+    return api_jobs(sys, req->q_which, req->q_queue, status);
+  if (!strcmp(req->path, "/api/dnssd"))
+    return api_dnssd(ipp, req, status);
   *status = 404;
   return util_strdup("{\"error\": \"no such API\"}\n");
 }

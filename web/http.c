@@ -197,10 +197,15 @@ static enum MHD_Result http_get(http_server_t *srv, struct MHD_Connection *c, co
     char host[256];
     int port, status = 200;
     http_host(c, srv->port, host, sizeof(host), &port);
-    char *body = api_handle(srv->sys, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-                            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "which"),
-                            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "queue"),
-                            host, port, &status);
+    api_request_t req = {
+      .path = url,
+      .auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+      .q_which = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "which"),
+      .q_queue = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "queue"),
+      .q_host = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "host"),
+      .q_port = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "port"),
+      .host = host, .port = port};
+    char *body = api_handle(srv->sys, srv->ipp, &req, &status);
     enum MHD_Result r = http_reply(c, (unsigned)status, "application/json", body, strlen(body), false);
     free(body);
     return r;
