@@ -4,6 +4,7 @@
  * directly in the store (the same store.h calls the daemon uses).
  */
 #include "auth.h"
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
@@ -17,12 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct cli_s {
-  const char *data_dir;
-  char *url;
-  bool json;
-} cli_t;
-
 static void cli_usage(FILE *f)
 {
   fprintf(f, "Usage: quire [--config FILE] [--data-dir DIR] [--url URL] COMMAND [--json]\n"
@@ -31,7 +26,10 @@ static void cli_usage(FILE *f)
              "  queues                     the pull-print queues and their URIs\n"
              "  jobs [--which all|completed|not-completed]   jobs in every queue\n"
              "  user-add NAME --password PW [--admin] [--full-name TEXT]\n"
-             "  user-del NAME\n");
+             "  user-del NAME\n"
+             "  dnssd-zone --domain DOMAIN [--host NAME] [--address IP]... [--port N] [--ttl S]\n"
+             "             [--records-only] [-o FILE]\n"
+             "                             wide-area DNS-SD zone file of the queues (BIND format)\n");
 }
 
 /* Reads the admin token of the data directory; NULL (message printed) if unreadable. */
@@ -110,8 +108,8 @@ static char *cli_get(const cli_t *cli, const char *resource)
   return body;
 }
 
-/* Fetches and parses JSON; NULL on failure. Caller unrefs the parser. */
-static JsonParser *cli_json(const cli_t *cli, const char *resource, JsonNode **root)
+/* Fetches and parses JSON: see cli.h. */
+JsonParser *cli_json(const cli_t *cli, const char *resource, JsonNode **root)
 {
   char *body = cli_get(cli, resource);
   if (!body)
@@ -130,6 +128,22 @@ static JsonParser *cli_json(const cli_t *cli, const char *resource, JsonNode **r
   free(body);
   *root = json_parser_get_root(p);
   return p;
+}
+
+/* Prints what each queue is advertised as; a renamed queue shows the name phones now see. */
+static void cli_status_dnssd(JsonArray *a)
+{
+  guint n = a ? json_array_get_length(a) : 0;
+
+  if (!n) {
+    printf("dns-sd: not advertising\n");
+    return;
+  }
+  for (guint i = 0; i < n; i++) {
+    JsonObject *d = json_array_get_object_element(a, i);
+    printf("dns-sd: queue %s as \"%s\" (%s)\n", json_object_get_string_member(d, "queue"),
+           json_object_get_string_member(d, "name"), json_object_get_string_member(d, "state"));
+  }
 }
 
 static int cli_status(const cli_t *cli)
@@ -151,6 +165,7 @@ static int cli_status(const cli_t *cli)
            (long long)json_object_get_int_member(jobs, "held"),
            (long long)json_object_get_int_member(jobs, "total"),
            (long long)json_object_get_int_member(o, "spool_bytes"));
+    cli_status_dnssd(json_object_get_array_member(o, "dnssd"));
   }
   g_object_unref(p);
   return 0;
@@ -272,14 +287,19 @@ int main(int argc, char **argv)
     {"url", required_argument, NULL, 'u'}, {"json", no_argument, NULL, 'j'},
     {"which", required_argument, NULL, 'w'}, {"password", required_argument, NULL, 'P'},
     {"admin", no_argument, NULL, 'a'}, {"full-name", required_argument, NULL, 'f'},
+    {"domain", required_argument, NULL, 'D'}, {"host", required_argument, NULL, 'H'},
+    {"address", required_argument, NULL, 'A'}, {"port", required_argument, NULL, 'p'},
+    {"ttl", required_argument, NULL, 'T'}, {"records-only", no_argument, NULL, 'R'},
+    {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
   cli_t cli = {0};
+  cli_zone_args_t zone = {.ttl = 300};
   const char *config = NULL, *which = NULL, *password = NULL, *full = NULL;
   bool admin = false;
   int ch;
 
   log_init("quire", LOG_WARNING, false);
-  while ((ch = getopt_long(argc, argv, "c:d:u:jw:P:af:h", opts, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "c:d:u:jw:P:af:D:H:A:p:T:Ro:h", opts, NULL)) != -1) {
     switch (ch) {
     case 'c': config = optarg; break;
     case 'd': cli.data_dir = optarg; break;
@@ -289,6 +309,16 @@ int main(int argc, char **argv)
     case 'P': password = optarg; break;
     case 'a': admin = true; break;
     case 'f': full = optarg; break;
+    case 'D': zone.domain = optarg; break;
+    case 'H': zone.host = optarg; break;
+    case 'A':
+      if (zone.num_addrs < sizeof(zone.addrs) / sizeof(zone.addrs[0]))
+        zone.addrs[zone.num_addrs++] = optarg;
+      break;
+    case 'p': zone.port = atoi(optarg); break;
+    case 'T': zone.ttl = atoi(optarg); break;
+    case 'R': zone.records_only = true; break;
+    case 'o': zone.output = optarg; break;
     case 'h': cli_usage(stdout); return 0;
     default: cli_usage(stderr); return 2;
     }
@@ -315,6 +345,7 @@ int main(int argc, char **argv)
   else if (!strcmp(cmd, "jobs")) rc = cli_jobs(&cli, which);
   else if (!strcmp(cmd, "user-add")) rc = cli_user_add(&cli, arg, password, admin, full);
   else if (!strcmp(cmd, "user-del")) rc = cli_user_del(&cli, arg);
+  else if (!strcmp(cmd, "dnssd-zone")) rc = cli_dnssd_zone(&cli, &zone);
   else {
     fprintf(stderr, "quire: unknown command '%s'\n", cmd);
     cli_usage(stderr);

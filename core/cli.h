@@ -1,0 +1,32 @@
+/*
+ * cli.h: internals shared by the files of the `quire` command-line tool.
+ */
+#ifndef QUIRE_CLI_H
+#define QUIRE_CLI_H
+
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+
+typedef struct cli_s {
+  const char *data_dir;
+  char *url;           /* the daemon's base URL */
+  bool json;           /* print the daemon's JSON instead of a table */
+} cli_t;
+
+/* Options of `quire dnssd-zone`. */
+typedef struct cli_zone_args_s {
+  const char *domain, *host, *output;
+  const char *addrs[16];
+  size_t num_addrs;
+  int port, ttl;
+  bool records_only;
+} cli_zone_args_t;
+
+/* GETs `resource` from the daemon and parses the JSON answer. Returns the parser (caller
+ * unrefs) with *root set, or NULL after printing why. Prints the raw JSON with --json. */
+JsonParser *cli_json(const cli_t *cli, const char *resource, JsonNode **root);
+
+/* `quire dnssd-zone`: writes the wide-area DNS-SD zone of the daemon's queues. Exit status. */
+int cli_dnssd_zone(const cli_t *cli, const cli_zone_args_t *args);
+
+#endif
