@@ -26,7 +26,7 @@ CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o $(B)/core/advert.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
-MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
+MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
 WEB_OBJS  = $(B)/web/http.o $(B)/web/api.o
 DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(MDNS_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
@@ -37,7 +37,7 @@ RENDER_BINS =
 include render/render.mk
 include tests/bench/bench.mk
 
-TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool
+TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
 
 .PHONY: all deps run test bench clean check-deps-direction asan
@@ -74,6 +74,10 @@ $(B)/tests/test-ipp-attrs: $(B)/tests/unit/test-ipp-attrs.o $(B)/ipp/printer-att
                            $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/tests/test-mdns: $(B)/tests/unit/test-mdns.o $(B)/mdns/txt.o $(B)/mdns/zone.o \
+                      $(B)/ipp/printer-attrs.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/tests/mkdocs: $(B)/tests/tools/mkdocs.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) -ljpeg -lm
 
@@ -105,11 +109,12 @@ bench:
 	tests/bench/run
 	tests/bench/render-run
 
-# Dependencies point one way: web -> ipp -> core. core/ never includes ipp/ or web/, except
+# Dependencies point one way: web -> mdns -> ipp -> core. core/ never includes ipp/ or web/, except
 # core/main.c, quired's entry point, which assembles the modules.
 check-deps-direction:
 	@! grep -n '#include "\.\./\(ipp\|web\)/' $$(ls core/*.c core/*.h | grep -v '^core/main.c$$') || { echo "core/ must not include ipp/ or web/"; exit 1; }
-	@! grep -n '#include "\.\./web/' ipp/*.c ipp/*.h || { echo "ipp/ must not include web/"; exit 1; }
+	@! grep -n '#include "\.\./\(web\|mdns\)/' ipp/*.c ipp/*.h || { echo "ipp/ must not include web/ or mdns/"; exit 1; }
+	@! grep -n '#include "\.\./web/' mdns/*.c mdns/*.h || { echo "mdns/ must not include web/"; exit 1; }
 
 clean:
 	rm -rf $(B) build-asan

@@ -188,28 +188,6 @@ void mdns_service_clear(mdns_service_t *svc)
   memset(svc, 0, sizeof(*svc));
 }
 
-mdns_service_t *mdns_services_describe(ipp_service_t *ipp, const char *host, int port,
-                                       bool tls, size_t *count)
-{
-  size_t n = 0;
-  ipp_t **attrs = ipp_service_describe(ipp, host, port, tls, &n);
-  mdns_service_t *svcs = n ? calloc(n, sizeof(*svcs)) : NULL;
-
-  *count = 0;
-  if (n && !svcs)
-    abort();
-  for (size_t i = 0; i < n; i++) {
-    char *err = NULL;
-    if (mdns_service_from_ipp(&svcs[*count], attrs[i], tls, &err))
-      (*count)++;
-    else
-      free(err);  /* cannot happen for attributes printer-attrs.c built; skip the queue */
-    ippDelete(attrs[i]);
-  }
-  free(attrs);
-  return svcs;
-}
-
 void mdns_services_free(mdns_service_t *svcs, size_t count)
 {
   for (size_t i = 0; i < count; i++)

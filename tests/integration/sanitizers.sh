@@ -1,5 +1,5 @@
 #!/bin/bash
-# sanitizers.sh: runs the bad-input, job and privacy tests against quired built with
+# sanitizers.sh: runs the bad-input, job, privacy and DNS-SD tests against quired built with
 # AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer (build-asan/, made by
 # `make asan`), then fails if any sanitizer wrote a report. quired stops with SIGTERM at the
 # end of each test, so LeakSanitizer checks every allocation of every request path.
@@ -16,7 +16,7 @@ export UBSAN_OPTIONS="log_path=$LOGS/ubsan:print_stacktrace=1"
 export QUIRE_SANITIZED=1
 
 passed=0; failed=0
-for t in test_badinput test_jobs test_privacy; do
+for t in test_badinput test_jobs test_privacy test_dnssd test_dnssd_zone; do
   out="$(python3 "$HERE/$t.py" --bin "$BIN" 2>&1)"
   line="$(echo "$out" | tail -n 1)"
   echo "$out" | grep -E '^FAIL' | sed "s/^/$t: /"
