@@ -24,6 +24,7 @@ typedef enum store_sql_e {
   SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_SAVEPOINT, SQL_RELEASE, SQL_ROLLBACK_TO,
   SQL_VERSION, SQL_QUEUE_INSERT, SQL_QUEUE_GET, SQL_QUEUE_LIST,
   SQL_JOB_INSERT, SQL_JOB_GET, SQL_JOB_ADD_DOC, SQL_JOB_SET_STATE, SQL_JOB_DELETE,
+  SQL_JOB_SET_ANALYSIS, SQL_JOB_ANALYSIS_ATTEMPT, SQL_JOB_TO_ANALYSE, SQL_JOB_ANALYSIS_DETAIL,
   SQL_JOB_ACTIVE, SQL_JOB_ACTIVE_QUEUE,
   SQL_DOC_INSERT, SQL_DOC_NEXT, SQL_DOC_LIST, SQL_DOC_JOB_PATHS, SQL_DOC_PATHS,
   SQL_USER_PUT, SQL_USER_GET, SQL_USER_DELETE,
@@ -39,7 +40,7 @@ typedef struct store_conn_s {
 
 typedef enum store_op_kind_e {
   OP_QUEUE_INSERT, OP_JOB_INSERT, OP_JOB_ADD_DOC, OP_JOB_SET_STATE, OP_JOB_DELETE,
-  OP_USER_PUT, OP_USER_DELETE
+  OP_JOB_SET_ANALYSIS, OP_JOB_ANALYSIS_ATTEMPT, OP_USER_PUT, OP_USER_DELETE
 } store_op_kind_t;
 
 /* One write waiting for (or run by) the writer; lives on the caller's stack. Inputs point at
@@ -51,6 +52,7 @@ typedef struct store_op_s {
   const store_job_t *job;
   const store_doc_t *doc;
   const store_user_t *user;
+  const store_analysis_t *analysis;
   int job_id, state;
   const char *reasons, *message;
   bool closed;

@@ -129,6 +129,26 @@ static bool store_op_job_set_state(store_conn_t *c, store_op_t *op)
   return store_run_one(c, st, rc, "set job state");
 }
 
+/* Records a job's analysis. */
+static bool store_op_job_set_analysis(store_conn_t *c, store_op_t *op)
+{
+  const store_analysis_t *a = op->analysis;
+  sqlite3_stmt *st = store_stmt(c, SQL_JOB_SET_ANALYSIS);
+  int rc = SQLITE_OK;
+
+  if (!st)
+    return false;
+  store_bind_int(st, 1, op->job_id, &rc);
+  store_bind_int(st, 2, a->state, &rc);
+  store_bind_int(st, 3, a->pages, &rc);
+  store_bind_int(st, 4, a->sheets, &rc);
+  store_bind_int(st, 5, a->color_pages, &rc);
+  store_bind_int(st, 6, a->impressions, &rc);
+  store_bind_text(st, 7, a->thumbnail, &rc);
+  store_bind_text(st, 8, a->detail, &rc);
+  return store_run_one(c, st, rc, "set job analysis");
+}
+
 static void *store_row_string(sqlite3_stmt *st);
 static void store_drop_string(void *p);
 
@@ -173,6 +193,13 @@ bool store_op_run(store_conn_t *c, store_op_t *op)
     return store_op_job_set_state(c, op);
   case OP_JOB_DELETE:
     return store_op_job_delete(c, op);
+  case OP_JOB_SET_ANALYSIS:
+    return store_op_job_set_analysis(c, op);
+  case OP_JOB_ANALYSIS_ATTEMPT:
+    if (!(st = store_stmt(c, SQL_JOB_ANALYSIS_ATTEMPT)))
+      return false;
+    store_bind_int(st, 1, op->job_id, &rc);
+    return store_run_one(c, st, rc, "count analysis attempt");
   case OP_USER_PUT:
     if (!(st = store_stmt(c, SQL_USER_PUT)))
       return false;
@@ -255,6 +282,12 @@ static void *store_row_job(sqlite3_stmt *st)
     j->attrs_len = (size_t)len;
   }
   j->num_docs = sqlite3_column_int(st, 16);
+  j->analysis = sqlite3_column_int(st, 17);
+  j->analysis_attempts = sqlite3_column_int(st, 18);
+  j->pages = sqlite3_column_int(st, 19);
+  j->sheets = sqlite3_column_int(st, 20);
+  j->color_pages = sqlite3_column_int(st, 21);
+  j->thumbnail = store_col_text(st, 22);
   return j;
 }
 
@@ -429,6 +462,49 @@ bool store_job_set_state(store_t *store, int job_id, int state, const char *stat
   return store_submit(store, &op);
 }
 
+bool store_job_set_analysis(store_t *store, int job_id, const store_analysis_t *analysis)
+{
+  store_op_t op = {.kind = OP_JOB_SET_ANALYSIS, .job_id = job_id, .analysis = analysis};
+  return store_submit(store, &op);
+}
+
+bool store_job_analysis_attempt(store_t *store, int job_id)
+{
+  store_op_t op = {.kind = OP_JOB_ANALYSIS_ATTEMPT, .job_id = job_id};
+  return store_submit(store, &op);
+}
+
+static void *store_row_int(sqlite3_stmt *st)
+{
+  int *v = malloc(sizeof(*v));
+  if (!v)
+    abort();
+  *v = sqlite3_column_int(st, 0);
+  return v;
+}
+
+int *store_jobs_to_analyse(store_t *store, size_t *count)
+{
+  void **rows = store_read_all(store, SQL_JOB_TO_ANALYSE, 0, store_row_int, free, count,
+                               "jobs to analyse");
+  int *ids = *count ? malloc(*count * sizeof(int)) : NULL;
+
+  if (*count && !ids)
+    abort();
+  for (size_t i = 0; i < *count; i++) {
+    ids[i] = *(int *)rows[i];
+    free(rows[i]);
+  }
+  free(rows);
+  return ids;
+}
+
+char *store_job_analysis_detail(store_t *store, int job_id)
+{
+  return store_read_one(store, SQL_JOB_ANALYSIS_DETAIL, NULL, job_id, store_row_string,
+                        "analysis detail");
+}
+
 /* Returns the job `id` with num_docs filled, or NULL if there is none or on error (logged).
  * The caller frees it with store_job_free. */
 store_job_t *store_job_get(store_t *store, int id)
@@ -573,6 +649,7 @@ void store_job_free(store_job_t *job)
   free(job->state_message);
   free(job->hold_until);
   free(job->attrs);
+  free(job->thumbnail);
   free(job);
 }
 

@@ -79,13 +79,22 @@ static const char *const store_migrations[] = {
   "  password_hash TEXT,"
   "  admin INTEGER NOT NULL DEFAULT 0,"
   "  created INTEGER NOT NULL);",
+  /* 2: what rendering found out about each job (core/analyzer.c) */
+  "ALTER TABLE jobs ADD COLUMN analysis INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE jobs ADD COLUMN analysis_attempts INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE jobs ADD COLUMN pages INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE jobs ADD COLUMN sheets INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE jobs ADD COLUMN color_pages INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE jobs ADD COLUMN thumbnail TEXT;"
+  "ALTER TABLE jobs ADD COLUMN analysis_detail TEXT;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
 #define JOB_COLUMNS                                                                           \
   "id, queue, owner, name, uuid, state, state_reasons, state_message, hold_until, closed, "   \
   "created, processed, completed, impressions, k_octets, attrs, "                             \
-  "(SELECT COUNT(*) FROM documents d WHERE d.job_id = jobs.id)"
+  "(SELECT COUNT(*) FROM documents d WHERE d.job_id = jobs.id), "                             \
+  "analysis, analysis_attempts, pages, sheets, color_pages, thumbnail"
 #define DOC_COLUMNS "job_id, number, name, format, path, sha256, size, created"
 #define ACTIVE "state BETWEEN 3 AND 6"       /* pending, held, processing, stopped */
 #define DONE "state BETWEEN 7 AND 9"         /* canceled, aborted, completed */
@@ -115,6 +124,14 @@ static const char *const store_sql[SQL_COUNT] = {
                         "completed = CASE WHEN ?7 = 0 THEN completed ELSE ?7 END "
                         "WHERE id = ?1",
   [SQL_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1",
+  [SQL_JOB_SET_ANALYSIS] = "UPDATE jobs SET analysis = ?2, pages = ?3, sheets = ?4, "
+                           "color_pages = ?5, impressions = ?6, thumbnail = ?7, "
+                           "analysis_detail = ?8 WHERE id = ?1",
+  [SQL_JOB_ANALYSIS_ATTEMPT] = "UPDATE jobs SET analysis_attempts = analysis_attempts + 1 "
+                               "WHERE id = ?1",
+  [SQL_JOB_TO_ANALYSE] = "SELECT id FROM jobs WHERE closed = 1 AND state = 4 AND analysis = 0 "
+                         "ORDER BY id",
+  [SQL_JOB_ANALYSIS_DETAIL] = "SELECT analysis_detail FROM jobs WHERE id = ?1",
   [SQL_JOB_ACTIVE] = "SELECT COUNT(*) FROM jobs WHERE " ACTIVE,
   [SQL_JOB_ACTIVE_QUEUE] = "SELECT COUNT(*) FROM jobs WHERE queue = ?1 AND " ACTIVE,
   [SQL_DOC_INSERT] = "INSERT INTO documents (" DOC_COLUMNS ") "

@@ -61,7 +61,29 @@ typedef struct store_job_s {
   int64_t k_octets;        /* job-k-octets */
   unsigned char *attrs;    /* opaque job template attributes (IPP-encoded by ipp/) */
   size_t attrs_len;
+  int analysis;            /* store_analysis_state_t */
+  int analysis_attempts;   /* renderer runs started for this job */
+  int pages;               /* pages of all documents, one copy (0: not analysed) */
+  int sheets;              /* media sheets for the ticket's sides and copies */
+  int color_pages;         /* pages with colour, one copy */
+  char *thumbnail;         /* JPEG of page 1, NULL if none */
 } store_job_t;
+
+/* Where a job's document analysis stands. */
+typedef enum store_analysis_state_e {
+  STORE_ANALYSIS_PENDING = 0,  /* not analysed yet (or being analysed) */
+  STORE_ANALYSIS_DONE = 1,
+  STORE_ANALYSIS_FAILED = 2    /* the document could not be rendered; the job was aborted */
+} store_analysis_state_t;
+
+/* What rendering found out about a job (core/analyzer.c). */
+typedef struct store_analysis_s {
+  store_analysis_state_t state;
+  int pages, sheets, color_pages;
+  int impressions;         /* job-impressions: pages x copies */
+  const char *thumbnail;   /* path, may be NULL */
+  const char *detail;      /* the renderer's JSON (per-page figures), may be NULL */
+} store_analysis_t;
 
 /* Which jobs a listing returns. */
 typedef enum store_which_e {
@@ -135,6 +157,19 @@ store_job_t *store_job_get(store_t *store, int id);
 /* Lists jobs matching `filter`, ordered by id (ascending, or descending if newest_first).
  * Caller frees with store_jobs_free. */
 store_job_t **store_job_list(store_t *store, const store_job_filter_t *filter, size_t *count);
+
+/* Records the analysis of a job (and sets its impressions). False on a store error. */
+bool store_job_set_analysis(store_t *store, int job_id, const store_analysis_t *analysis);
+
+/* Counts one more renderer run for the job, durably, before it starts. */
+bool store_job_analysis_attempt(store_t *store, int job_id);
+
+/* Ids of complete held jobs not analysed yet, oldest first (malloc'd; *count set). NULL with
+ * *count 0 when there are none or on error. */
+int *store_jobs_to_analyse(store_t *store, size_t *count);
+
+/* The renderer's JSON stored for the job (malloc'd), NULL if none. */
+char *store_job_analysis_detail(store_t *store, int job_id);
 
 /* Counts jobs of `queue` (NULL: all queues) in states 3..6. */
 int store_job_count_active(store_t *store, const char *queue);

@@ -5,44 +5,12 @@
  */
 #include "ipp-private.h"
 
+#include "../core/ticket.h"
 #include "../core/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct ipp_blob_s {
-  unsigned char *buf;
-  size_t len, cap, pos;
-} ipp_blob_t;
-
-static ssize_t ipp_blob_write(void *ctx, ipp_uchar_t *buf, size_t bytes)
-{
-  ipp_blob_t *b = ctx;
-  if (b->len + bytes > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    while (cap < b->len + bytes)
-      cap *= 2;
-    unsigned char *p = realloc(b->buf, cap);
-    if (!p)
-      return -1;
-    b->buf = p;
-    b->cap = cap;
-  }
-  memcpy(b->buf + b->len, buf, bytes);
-  b->len += bytes;
-  return (ssize_t)bytes;
-}
-
-static ssize_t ipp_blob_read(void *ctx, ipp_uchar_t *buf, size_t bytes)
-{
-  ipp_blob_t *b = ctx;
-  if (b->len - b->pos < bytes)
-    return -1;
-  memcpy(buf, b->buf + b->pos, bytes);
-  b->pos += bytes;
-  return (ssize_t)bytes;
-}
 
 /* True when the response lists `name` as unsupported. */
 static bool ipp_job_attr_unsupported(ipp_t *response, const char *name)
@@ -70,7 +38,6 @@ static void ipp_job_copy_as(ipp_t *ticket, ipp_t *request, const char *from, con
 unsigned char *ipp_job_attrs_encode(ipp_exchange_t *ex, size_t *len)
 {
   ipp_t *ticket = ippNew();
-  ipp_blob_t b = {0};
 
   for (ipp_attribute_t *a = ippFirstAttribute(ex->request); a; a = ippNextAttribute(ex->request)) {
     const char *name = ippGetName(a);
@@ -82,29 +49,49 @@ unsigned char *ipp_job_attrs_encode(ipp_exchange_t *ex, size_t *len)
   ipp_job_copy_as(ticket, ex->request, "document-format", "document-format-supplied");
   ipp_job_copy_as(ticket, ex->request, "document-name", "document-name-supplied");
   ipp_job_copy_as(ticket, ex->request, "compression", "compression-supplied");
-  ippSetState(ticket, IPP_STATE_IDLE);
-  if (ippWriteIO(&b, ipp_blob_write, 1, NULL, ticket) != IPP_STATE_DATA) {
-    free(b.buf);
-    b.buf = NULL;
-    b.len = 0;
-  }
+  unsigned char *buf = ticket_encode(ticket, len);
   ippDelete(ticket);
-  *len = b.len;
-  return b.buf;
+  return buf;
 }
 
 /* Decodes a stored ticket; NULL if there is none. Caller deletes. */
 static ipp_t *ipp_job_attrs_decode(const store_job_t *job)
 {
-  if (!job->attrs || !job->attrs_len)
-    return NULL;
-  ipp_blob_t b = {.buf = job->attrs, .len = job->attrs_len};
-  ipp_t *t = ippNew();
-  if (ippReadIO(&b, ipp_blob_read, 1, NULL, t) != IPP_STATE_DATA) {
-    ippDelete(t);
-    return NULL;
+  return ticket_decode(job->attrs, job->attrs_len);
+}
+
+static bool want(cups_array_t *ra, const char *name);
+
+/* Adds an integer job attribute, or no-value until the documents have been analysed. */
+static void ipp_job_add_count(ipp_t *r, cups_array_t *ra, const char *name, bool known, int v)
+{
+  if (!want(ra, name))
+    return;
+  if (known)
+    ippAddInteger(r, IPP_TAG_JOB, IPP_TAG_INTEGER, name, v);
+  else
+    ippAddOutOfBand(r, IPP_TAG_JOB, IPP_TAG_NOVALUE, name);
+}
+
+/* Adds what analysis found out (render/ via core/analyzer.c): job-pages, job-impressions,
+ * job-media-sheets, and job-impressions-col split into full-color and monochrome (PWG
+ * 5100.7), so a client or an accounting system sees them before the job is released. */
+static void ipp_job_add_counts(ipp_t *r, const store_job_t *job, cups_array_t *ra)
+{
+  bool known = job->analysis == STORE_ANALYSIS_DONE;
+  int copies = job->pages > 0 ? job->impressions / job->pages : 1;
+
+  ipp_job_add_count(r, ra, "job-pages", known, job->pages);
+  ipp_job_add_count(r, ra, "job-impressions", known || job->impressions > 0, job->impressions);
+  ipp_job_add_count(r, ra, "job-media-sheets", known, job->sheets);
+  if (known && want(ra, "job-impressions-col")) {
+    ipp_t *col = ippNew();
+    ippAddInteger(col, IPP_TAG_ZERO, IPP_TAG_INTEGER, "full-color", job->color_pages * copies);
+    ippAddInteger(col, IPP_TAG_ZERO, IPP_TAG_INTEGER, "monochrome",
+                  (job->pages - job->color_pages) * copies);
+    ippAddCollection(r, IPP_TAG_JOB, "job-impressions-col", col);
+    ippDelete(col);
   }
-  return t;
 }
 
 static bool want(cups_array_t *ra, const char *name)
@@ -228,12 +215,7 @@ void ipp_job_attrs_add(ipp_exchange_t *ex, const store_job_t *job, cups_array_t 
   ipp_job_add_time(r, ra, "time-at-completed", "date-time-at-completed", job->completed);
   if (want(ra, "job-k-octets"))
     ippAddInteger(r, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-k-octets", (int)job->k_octets);
-  if (want(ra, "job-impressions")) {
-    if (job->impressions > 0)
-      ippAddInteger(r, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-impressions", job->impressions);
-    else
-      ippAddOutOfBand(r, IPP_TAG_JOB, IPP_TAG_NOVALUE, "job-impressions");
-  }
+  ipp_job_add_counts(r, job, ra);
   if (want(ra, "job-impressions-completed"))
     ippAddInteger(r, IPP_TAG_JOB, IPP_TAG_INTEGER, "job-impressions-completed", 0);
   if (want(ra, "job-media-sheets-completed"))

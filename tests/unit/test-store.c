@@ -544,6 +544,50 @@ static void test_concurrency(store_t *s)
          dc ? (double)dops / (double)dc : 0.0, elapsed, elapsed > 0 ? (double)dops / elapsed : 0);
 }
 
+/* True if `id` is among the jobs waiting for analysis. */
+static bool to_analyse(store_t *s, int id)
+{
+  size_t n = 0;
+  int *ids = store_jobs_to_analyse(s, &n);
+  bool found = false;
+  for (size_t i = 0; i < n; i++)
+    found |= ids[i] == id;
+  free(ids);
+  return found;
+}
+
+/* Analysis results: complete held jobs wait for it, attempts count, results read back. */
+static void test_analysis(store_t *s)
+{
+  store_job_t open_job = make_job("lab", "hana", "incoming", 4);
+  store_job_t held = make_job("lab", "hana", "held", 4);
+  store_doc_t d = make_doc("analysis-1.pdf");
+
+  held.closed = true;
+  CHECK(store_job_insert(s, &open_job, NULL) && store_job_insert(s, &held, &d));
+  CHECK(!to_analyse(s, open_job.id));  /* documents may still come */
+  CHECK(to_analyse(s, held.id));
+  CHECK(store_job_analysis_attempt(s, held.id) && store_job_analysis_attempt(s, held.id));
+  store_job_t *g = store_job_get(s, held.id);
+  CHECK(g && g->analysis == STORE_ANALYSIS_PENDING && g->analysis_attempts == 2 && g->pages == 0);
+  store_job_free(g);
+  CHECK(store_job_analysis_detail(s, held.id) == NULL);
+
+  store_analysis_t a = {.state = STORE_ANALYSIS_DONE, .pages = 7, .sheets = 4, .color_pages = 2,
+                        .impressions = 14, .thumbnail = "/tmp/t.jpg", .detail = "[{\"pages\":7}]"};
+  CHECK(store_job_set_analysis(s, held.id, &a));
+  CHECK(!to_analyse(s, held.id));
+  g = store_job_get(s, held.id);
+  CHECK(g && g->analysis == STORE_ANALYSIS_DONE && g->pages == 7 && g->sheets == 4 &&
+        g->color_pages == 2 && g->impressions == 14 && g->thumbnail &&
+        !strcmp(g->thumbnail, "/tmp/t.jpg"));
+  store_job_free(g);
+  char *detail = store_job_analysis_detail(s, held.id);
+  CHECK_STR(detail, "[{\"pages\":7}]");
+  free(detail);
+  CHECK(!store_job_set_analysis(s, 999999, &a));  /* no such job */
+}
+
 /* After close + reopen everything is still there. */
 static void test_reopen(const char *path)
 {
@@ -553,7 +597,7 @@ static void test_reopen(const char *path)
   free(err);
   if (!s)
     return;
-  CHECK(store_schema_version(s) == 1);
+  CHECK(store_schema_version(s) == 2);
   store_queue_t *q = store_queue_ensure(s, "office");
   CHECK(q && office_uuid && !strcmp(q->uuid, office_uuid));
   store_queue_free(q);
@@ -567,7 +611,7 @@ static void test_reopen(const char *path)
   store_job_free(g);
   CHECK(store_job_get(s, job2) == NULL);
   CHECK(list_count(s, (store_job_filter_t){.which = STORE_WHICH_ALL}) ==
-        9 + NTHREADS * NPERTHREAD);   /* 5 after test_delete, 2 hook, 2 savepoints */
+        11 + NTHREADS * NPERTHREAD);  /* 5 after test_delete, 2 hook, 2 savepoints, 2 analysis */
   store_user_t *u = store_user_get(s, "alice");
   CHECK(u && !strcmp(u->full_name, "Alice B."));
   store_user_free(u);
@@ -597,7 +641,7 @@ int main(void)
     free(err);
     return test_summary();
   }
-  CHECK(store_schema_version(s) == 1);
+  CHECK(store_schema_version(s) == 2);
   test_queues(s);
   test_jobs(s);
   test_lists(s);
@@ -605,6 +649,7 @@ int main(void)
   test_users(s);
   test_precommit(s);
   test_savepoints(s);
+  test_analysis(s);
   store_set_precommit(s, test_hook, &hook_calls);
   test_concurrency(s);
   store_close(s);
