@@ -23,7 +23,8 @@ B = build
 STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
-            $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o $(B)/core/advert.o
+            $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \
+            $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o

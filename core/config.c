@@ -169,13 +169,19 @@ static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
       !config_int(kf, g, "max-connections", 1, 100000, &c->max_connections, err) ||
       !config_int(kf, g, "multiple-operation-timeout", 1, 86400,
                   &c->multiple_operation_timeout, err) ||
-      !config_int(kf, g, "job-history-hours", 0, 24 * 365, &c->job_history_hours, err))
+      !config_int(kf, g, "job-history-hours", 0, 24 * 365, &c->job_history_hours, err) ||
+      !config_int(kf, g, "render-workers", 1, 16, &c->render_workers, err) ||
+      !config_int(kf, g, "render-timeout", 1, 86400, &c->render_timeout, err) ||
+      !config_int(kf, g, "render-cpu", 1, 86400, &c->render_cpu, err))
     return false;
+  config_override(kf, g, "render-command", &c->render_command);
 
   char *level = config_string(kf, g, "log-level", "info");
   char *target = config_string(kf, g, "log-target", "stderr");
   char *size = config_string(kf, g, "max-document-size", "1G");
   char *dnssd = config_string(kf, g, "dnssd", "on");
+  char *rmem = config_string(kf, g, "render-memory", "2G");
+  char *analysis = config_string(kf, g, "analysis", "on");
   bool ok = true;
 
   c->dnssd = !strcmp(dnssd, "on");
@@ -184,6 +190,17 @@ static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
     ok = false;
   }
   free(dnssd);
+  if (ok && (c->render_memory = config_parse_size(rmem)) < 64LL * 1024 * 1024) {
+    *err = util_printf("[server] render-memory: expected a size of at least 64M, got '%s'", rmem);
+    ok = false;
+  }
+  free(rmem);
+  c->analysis = !strcmp(analysis, "on");
+  if (ok && strcmp(analysis, "on") && strcmp(analysis, "off")) {
+    *err = util_printf("[server] analysis: expected on|off, got '%s'", analysis);
+    ok = false;
+  }
+  free(analysis);
 
   if (!ok) {
     /* *err already set */
@@ -261,6 +278,11 @@ quire_config_t *config_load(const char *path, char **err)
   c->multiple_operation_timeout = 300;
   c->job_history_hours = 24;
   c->dnssd = true;
+  c->analysis = true;
+  c->render_workers = 1;
+  c->render_timeout = 300;
+  c->render_cpu = 240;
+  c->render_memory = 2048LL * 1024 * 1024;
   c->server_name = util_strdup("localhost");
 
   if (path) {
@@ -296,6 +318,7 @@ void config_free(quire_config_t *c)
   free(c->data_dir);
   free(c->listen);
   free(c->server_name);
+  free(c->render_command);
   free(c);
 }
 

@@ -52,6 +52,12 @@ typedef struct quire_config_s {
   int multiple_operation_timeout; /* seconds a Create-Job waits for its document */
   int job_history_hours;   /* completed/canceled jobs kept this long */
   bool dnssd;              /* advertise the queues through avahi-daemon */
+  bool analysis;           /* analyse documents (pages, colour, thumbnail) before release */
+  char *render_command;    /* quire-render path; NULL: next to quired */
+  int render_workers;      /* documents analysed at the same time */
+  int render_timeout;      /* seconds of wall clock per document */
+  int render_cpu;          /* seconds of CPU per document */
+  int64_t render_memory;   /* address-space limit of a renderer, bytes */
   quire_queue_config_t *queues;
   size_t num_queues;
 } quire_config_t;

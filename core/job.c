@@ -3,12 +3,16 @@
  */
 #include "job.h"
 
+#include "analyzer.h"
+
 #include "log.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define REASON_HELD "job-hold-until-specified"
 #define REASON_INCOMING "job-incoming,job-hold-until-specified"
@@ -44,6 +48,8 @@ job_result_t job_submit(quire_system_t *sys, store_job_t *job, store_doc_t *doc)
   }
   log_info("job %d: held on queue %s for %s (%s, %lld bytes)", job->id, job->queue, job->owner,
            doc ? doc->format : "waiting for its document", doc ? (long long)doc->size : 0LL);
+  if (doc)
+    analyzer_enqueue(sys->analyzer, job->id);
   return JOB_OK;
 }
 
@@ -68,6 +74,8 @@ job_result_t job_add_document(quire_system_t *sys, int job_id, store_doc_t *doc,
   if (r == JOB_OK)
     log_info("job %d: document %s%s", job_id, doc ? doc->format : "(none)",
              last ? ", job complete and held" : "");
+  if (r == JOB_OK && last)
+    analyzer_enqueue(sys->analyzer, job_id);
   store_job_free(job);
   return r;
 }
@@ -86,6 +94,27 @@ job_result_t job_close(quire_system_t *sys, const job_actor_t *actor, int job_id
   else if (job->closed || job_terminal(job->state))
     r = JOB_NOT_POSSIBLE;
   else if (!store_job_set_state(sys->store, job_id, JOB_HELD, REASON_HELD, NULL, true, 0, 0))
+    r = JOB_STORE_ERROR;
+  pthread_mutex_unlock(&sys->job_lock);
+  store_job_free(job);
+  if (r == JOB_OK)
+    analyzer_enqueue(sys->analyzer, job_id);
+  return r;
+}
+
+job_result_t job_abort(quire_system_t *sys, int job_id, const char *reasons,
+                       const char *message)
+{
+  job_result_t r = JOB_OK;
+
+  pthread_mutex_lock(&sys->job_lock);
+  store_job_t *job = store_job_get(sys->store, job_id);
+  if (!job)
+    r = JOB_NOT_FOUND;
+  else if (job->state != JOB_HELD)
+    r = JOB_NOT_POSSIBLE;
+  else if (!store_job_set_state(sys->store, job_id, JOB_ABORTED, reasons, message, true, 0,
+                                time(NULL)))
     r = JOB_STORE_ERROR;
   pthread_mutex_unlock(&sys->job_lock);
   store_job_free(job);
@@ -174,6 +203,8 @@ void job_housekeeping(quire_system_t *sys, int timeout, int history_hours)
       for (size_t k = 0; k < np; k++)
         spool_remove(sys->spool, paths[k]);
       store_strings_free(paths, np);
+      if (j->thumbnail && unlink(j->thumbnail) != 0 && errno != ENOENT)
+        log_warn("job %d: cannot remove %s", j->id, j->thumbnail);
       log_info("job %d: history expired, removed", j->id);
     }
   }

@@ -60,6 +60,12 @@ job_result_t job_cancel(quire_system_t *sys, const job_actor_t *actor, int job_i
 job_result_t job_cancel_mine(quire_system_t *sys, const job_actor_t *actor, const char *queue,
                              const int *ids, int nids, int *count);
 
+/* Aborts a held job that cannot be printed (its documents failed analysis), with
+ * job-state-reasons `reasons` and a job-state-message for its owner. JOB_NOT_POSSIBLE if the
+ * job is no longer held (canceled meanwhile). */
+job_result_t job_abort(quire_system_t *sys, int job_id, const char *reasons,
+                       const char *message);
+
 /* Aborts Create-Jobs whose document did not come within `timeout` seconds and deletes finished
  * jobs older than `history_hours` (with their documents). Called by housekeeping. */
 void job_housekeeping(quire_system_t *sys, int timeout, int history_hours);

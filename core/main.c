@@ -203,9 +203,10 @@ int main(int argc, char **argv)
     free(err);
     return 1;
   }
-  ipp_service_t *ipp = ipp_service_new(sys);
+  /* Housekeeping and analysis start before the first request can create a job. */
+  ipp_service_t *ipp = system_start(sys) ? ipp_service_new(sys) : NULL;
   http_server_t *http = ipp ? http_server_start(sys, ipp, &err) : NULL;
-  if (!http || !system_start(sys)) {
+  if (!http) {
     log_error("cannot start: %s", err ? err : "IPP service or housekeeping failed");
     free(err);
     http_server_stop(http, 0);

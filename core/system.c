@@ -4,6 +4,8 @@
  */
 #include "system.h"
 
+#include "analyzer.h"
+
 #include "job.h"
 #include "log.h"
 #include "util.h"
@@ -196,7 +198,12 @@ bool system_start(quire_system_t *sys)
     log_error("cannot start the housekeeping thread");
     return false;
   }
-  return true;
+  if (!sys->config->analysis) {
+    log_info("analysis = off: jobs are held without page counts");
+    return true;
+  }
+  sys->analyzer = analyzer_start(sys);
+  return sys->analyzer != NULL;
 }
 
 void system_free(quire_system_t *sys)
@@ -210,6 +217,8 @@ void system_free(quire_system_t *sys)
     pthread_mutex_unlock(&sys->hk_lock);
     pthread_join(sys->housekeeper, NULL);
   }
+  analyzer_stop(sys->analyzer);
+  sys->analyzer = NULL;
   store_close(sys->store);
   spool_close(sys->spool);
   advert_table_free(sys->adverts);

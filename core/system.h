@@ -45,6 +45,7 @@ typedef struct quire_system_s {
   char *admin_token;            /* bearer token for the admin API, in DATA/admin.token */
   time_t start_time;
   advert_table_t *adverts;      /* DNS-SD names in use per queue (written by mdns/) */
+  struct analyzer_s *analyzer;  /* document analysis workers (analyzer.h), NULL if stopped */
 
   pthread_t housekeeper;
   pthread_mutex_t hk_lock;
