@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,17 @@ static void api_job(quire_system_t *sys, JsonBuilder *b, const store_job_t *j)
   g_strfreev(reasons);
   json_builder_end_array(b);
   api_member_int(b, "created", j->created);
+  api_member_str(b, "message", j->state_message);
+  json_builder_set_member_name(b, "analysis");
+  json_builder_add_string_value(b, j->analysis == STORE_ANALYSIS_DONE     ? "done"
+                                   : j->analysis == STORE_ANALYSIS_FAILED ? "failed"
+                                                                          : "pending");
+  api_member_int(b, "pages", j->pages);
+  api_member_int(b, "sheets", j->sheets);
+  api_member_int(b, "color_pages", j->color_pages);
+  api_member_int(b, "impressions", j->impressions);
+  if (j->thumbnail)
+    api_member_str(b, "thumbnail", j->thumbnail);
   json_builder_set_member_name(b, "documents");
   json_builder_begin_array(b);
   for (size_t i = 0; i < nd; i++) {
@@ -243,6 +255,21 @@ static char *api_dnssd(ipp_service_t *ipp, const api_request_t *req, int *status
   return api_finish(b);
 }
 
+/* The renderer's per-document JSON stored for a job (pages, colour, coverage per page). */
+static char *api_job_analysis(quire_system_t *sys, int job_id, int *status)
+{
+  char *detail = store_job_analysis_detail(sys->store, job_id);
+
+  if (!detail || detail[0] != '[') {
+    *status = 404;
+    free(detail);
+    return util_strdup("{\"error\": \"no analysis for this job\"}\n");
+  }
+  char *r = util_printf("%s\n", detail);
+  free(detail);
+  return r;
+}
+
 char *api_handle(quire_system_t *sys, ipp_service_t *ipp, const api_request_t *req,
                  int *status)
 {
@@ -257,6 +284,9 @@ char *api_handle(quire_system_t *sys, ipp_service_t *ipp, const api_request_t *r
     return api_queues(sys, req->host, req->port);
   if (!strcmp(req->path, "/api/jobs"))
     return api_jobs(sys, req->q_which, req->q_queue, status);
+  int job_id = 0, end = 0;
+  if (sscanf(req->path, "/api/jobs/%d/analysis%n", &job_id, &end) == 1 && !req->path[end])
+    return api_job_analysis(sys, job_id, status);
   if (!strcmp(req->path, "/api/dnssd"))
     return api_dnssd(ipp, req, status);
   *status = 404;

@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import random
 import select
 import shutil
@@ -953,8 +954,13 @@ class Daemon:
     all_started = []      # every Daemon object created (runner cleans up)
 
     def __init__(self, bindir, data_dir=None, port=None, config=None, log_level="debug",
-                 extra_args=(), workdir=None, wrapper=None):
+                 extra_args=(), workdir=None, wrapper=None, analysis=False, dnssd=False):
+        """analysis/dnssd: unless asked for, the test daemon neither renders documents (most
+        tests submit synthetic bytes, not real PDFs) nor talks to an avahi-daemon (tests
+        never advertise on the machine's real interfaces)."""
         self.bindir = bindir
+        self.analysis = analysis
+        self.dnssd = dnssd
         self.workdir = workdir or tempfile.mkdtemp(prefix="quire-it-")
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         os.makedirs(self.data_dir, exist_ok=True)
@@ -969,14 +975,25 @@ class Daemon:
         self.log_path = None
         self.starts = 0
         self.expected_exit = True
+        if config is None:
+            self.write_config("")
         Daemon.all_started.append(self)
 
     # --- configuration ---
     def write_config(self, text):
-        """Writes the config file (str); {port}, {data_dir} are substituted."""
+        """Writes the config file (str); {port}, {data_dir} are substituted. The [server]
+        keys analysis and dnssd are set from the constructor unless the text sets them."""
+        text = text.replace("{port}", str(self.port)).replace("{data_dir}", self.data_dir)
+        extra = "".join("%s = off\n" % k for k, on in (("analysis", self.analysis),
+                                                        ("dnssd", self.dnssd))
+                        if not on and not re.search(r"(?m)^\s*%s\s*=" % k, text))
+        if extra and re.search(r"(?m)^\[server\]\s*$", text):
+            text = re.sub(r"(?m)^\[server\]\s*$", "[server]\n" + extra.rstrip("\n"), text, 1)
+        elif extra:
+            text = "[server]\n" + extra + "\n" + text
         self.config_path = os.path.join(self.workdir, "quired.conf")
         with open(self.config_path, "w") as f:
-            f.write(text.replace("{port}", str(self.port)).replace("{data_dir}", self.data_dir))
+            f.write(text)
         return self.config_path
 
     @property
