@@ -11,12 +11,14 @@
 #include "util.h"
 
 #include <cups/cups.h>
+#include <errno.h>
 #include <getopt.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void cli_usage(FILE *f)
 {
@@ -29,7 +31,8 @@ static void cli_usage(FILE *f)
              "  user-del NAME\n"
              "  dnssd-zone --domain DOMAIN [--host NAME] [--address IP]... [--port N] [--ttl S]\n"
              "             [--records-only] [-o FILE]\n"
-             "                             wide-area DNS-SD zone file of the queues (BIND format)\n");
+             "                             wide-area DNS-SD zone file of the queues (BIND format)\n"
+             "  render IN [-o OUT] [--to pwg|pdf|jpeg] [--info] ...   quire-render (see its --help)\n");
 }
 
 /* Reads the admin token of the data directory; NULL (message printed) if unreadable. */
@@ -280,6 +283,24 @@ static int cli_user_del(const cli_t *cli, const char *name)
   return ok ? 0 : 1;
 }
 
+/* `quire render ...`: runs quire-render (installed next to quire) with the same arguments, so
+ * admins have one command. Only returns (127) if it cannot be started. */
+static int cli_render(int argc, char **argv)
+{
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+  char *path = slash ? util_printf("%.*s/quire-render", (int)(slash - exe), exe)
+                     : util_strdup("/usr/lib/quire/quire-render");
+
+  argv[1] = path;
+  (void)argc;
+  execv(path, argv + 1);
+  fprintf(stderr, "quire: cannot run %s: %s\n", path, strerror(errno));
+  free(path);
+  return 127;
+}
+
 int main(int argc, char **argv)
 {
   static const struct option opts[] = {
@@ -298,6 +319,8 @@ int main(int argc, char **argv)
   bool admin = false;
   int ch;
 
+  if (argc > 1 && !strcmp(argv[1], "render"))
+    return cli_render(argc, argv);
   log_init("quire", LOG_WARNING, false);
   while ((ch = getopt_long(argc, argv, "c:d:u:jw:P:af:D:H:A:p:T:Ro:h", opts, NULL)) != -1) {
     switch (ch) {
