@@ -289,6 +289,29 @@ class Suite:
         check("application/pdf" in formats and "image/jpeg" in formats, "formats %r" % formats)
         print("    ippfind -> %s; PDF and JPEG held (%d jobs)" % (uri, len(held)))
 
+    def test_idle(self):
+        """While nothing happens, quired's threads (the Avahi one included) stay asleep."""
+        def switches():
+            total = {}
+            task = "/proc/%d/task" % self.quired.proc.pid
+            for tid in os.listdir(task):
+                try:
+                    with open(os.path.join(task, tid, "status")) as f:
+                        total[tid] = sum(int(l.split()[1]) for l in f
+                                         if l.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+                except OSError:
+                    pass
+            return total
+        time.sleep(1.0)
+        before = switches()
+        time.sleep(6.0)
+        after = switches()
+        woke = {t: after[t] - before.get(t, 0) for t in after if after[t] != before.get(t, 0)}
+        # the housekeeping thread wakes every 10 s; nothing else should run at all
+        check(sum(woke.values()) <= 3, "threads woke while idle: %r" % woke)
+        print("    idle 6 s: %d thread wake-up(s) across %d threads" % (
+            sum(woke.values()), len(after)))
+
     def test_avahi_restart(self):
         names = set(self.expected_names().values())
         self.app.stop_avahi(signal.SIGTERM)
@@ -347,17 +370,18 @@ class Suite:
         why = netlab.missing_tools()
         if why:
             print("SKIP dnssd end-to-end: %s" % why)
-            self.skipped += 7
+            self.skipped += 8
             return
         with netlab.Lab("qd") as self.lab:
             if not self.step("setup: two namespaces, D-Bus, avahi-daemon, quired", self.setup):
-                self.failed += 6
+                self.failed += 7
                 return
             ok = self.step("browse _ipp, _universal, _print from the phone", self.test_browse)
             if ok:
                 self.step("TXT equals Get-Printer-Attributes", self.test_txt_equals_ipp)
             else:
                 self.failed += 1
+            self.step("idle: no thread wakes up", self.test_idle)
             self.step("ippfind + ipptool print PDF and JPEG, held", self.test_ippfind_and_print)
             self.step("avahi-daemon restart: services back within 5 s", self.test_avahi_restart)
             self.step("SIGHUP: changed, added, removed queues", self.test_reload)
