@@ -1362,6 +1362,36 @@ def check_status(m, expected, what):
             what, " or ".join(status_name(e) for e in exp), m.describe()))
 
 
+
+# ---- job analysis (core/analyzer.c) --------------------------------------------------------
+
+def value(job, name):
+    a = job.get(name)
+    return a.value if a is not None and a.values else None
+
+
+def wait_job(d, job_id, pred, what, timeout=30, queue="office", user="alice"):
+    """Polls Get-Job-Attributes (bounded) until pred(job) holds; returns the job."""
+    deadline = time.monotonic() + timeout
+    job = None
+    while time.monotonic() < deadline:
+        m = d.get_job_attrs(job_id, user=user, queue=queue)
+        job = m.jobs()[0] if m.status == STATUS_OK and m.jobs() else None
+        if job is not None and pred(job):
+            return job
+        time.sleep(0.1)
+    raise TestFailure("job %d: %s not reached in %d s (last: %s)" % (
+        job_id, what, timeout, {k: (v.values if v else None) for k, v in (job or {}).items()
+                                if k.startswith("job-")}))
+
+
+def analysed(job):
+    return value(job, "job-pages") is not None and job["job-pages"].tag != TAG_NOVALUE
+
+
+def aborted(job):
+    return value(job, "job-state") == 8
+
 _TESTS = []
 
 
