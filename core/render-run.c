@@ -21,6 +21,14 @@
 #define RENDER_OUT_MAX (8 * 1024 * 1024)  /* stdout kept (the JSON of a 10,000-page job fits) */
 #define RENDER_ERR_MAX 4096               /* stderr kept (its tail) */
 
+/* AddressSanitizer reserves terabytes of shadow address space at start-up, so a sanitizer
+ * build of the renderer cannot run under RLIMIT_AS at all; only there is the limit left out. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RENDER_RUN_SANITIZED 1
+#else
+#define RENDER_RUN_SANITIZED 0
+#endif
+
 /* In the child, between fork and exec (async-signal-safe calls only): own process group,
  * stdio on the pipes, limits, lower priority, then exec. Exits 127 if exec fails. */
 static void render_child(char *const argv[], const render_limits_t *lim, int out, int err)
@@ -38,7 +46,7 @@ static void render_child(char *const argv[], const render_limits_t *lim, int out
   setrlimit(RLIMIT_CORE, &none);
   if (lim->cpu_seconds > 0)
     setrlimit(RLIMIT_CPU, &cpu);
-  if (lim->memory_bytes > 0)
+  if (lim->memory_bytes > 0 && !RENDER_RUN_SANITIZED)
     setrlimit(RLIMIT_AS, &as);
   if (lim->file_bytes > 0)
     setrlimit(RLIMIT_FSIZE, &fsize);
