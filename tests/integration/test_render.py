@@ -4,7 +4,7 @@
 Documents are generated for each run: build/tests/render-docs (cairo PDFs, libjpeg JPEGs) and
 the raster and malformed inputs below (Python). Output is checked with libcups's raster reader
 (build/tests/rastercheck), poppler's pdftoppm and pdfinfo, never only with quire-render's own
-code. /work/shared/testdocs (or $QUIRE_TESTDOCS) adds conformance documents when present.
+code. ../shared/testdocs beside the checkout (or $QUIRE_TESTDOCS) adds conformance documents when present.
 
 Pixel tolerance against `pdftoppm -r 300` (splash) of the same page: photos and JPEGs
 PSNR >= 38 dB; text pages PSNR >= 15 dB per pixel (splash and cairo antialias glyph edges
@@ -29,8 +29,11 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mfdlab  # noqa: E402
+
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-TESTDOCS = os.environ.get("QUIRE_TESTDOCS", "/work/shared/testdocs")
+TESTDOCS = os.environ.get("QUIRE_TESTDOCS", os.path.join(os.path.dirname(ROOT), "shared", "testdocs"))
 A4 = (2480, 3507)                      # pixels at 300 dpi (truncated, as libcups computes)
 COLOUR_SET = [False, True, True, True, False, False, True, False]  # see render-docs.c
 RUN_TIMEOUT = 120
@@ -624,7 +627,36 @@ def memory_bounded_by_one_page(env):
 
 @test
 def ippeveprinter_accepts_output(env):
-    raise Skip("optional: needs avahi in a network namespace (shared/notes/avahi-in-netns.md)")
+    """Our PWG raster printed to real IPP Everywhere printers (ippeveprinter, in a private
+    network namespace) whose print commands read it with libcups: ippevepcl (sGray, to PCL) and
+    ippeveps (sRGB, to PostScript). Each job must complete with every page counted, and the
+    printer must have kept exactly our bytes."""
+    why = mfdlab.missing_tools()
+    if why:
+        raise Skip(why)
+    cases = [("sgray", "/usr/sbin/ippevepcl", False, ["--sides", "two-sided-long-edge"]),
+             ("srgb", "/usr/sbin/ippeveps", True, [])]
+    with mfdlab.MfdLab("r") as lab:
+        for i, (color, command, is_color, extra) in enumerate(cases):
+            out = env.tmp("eve-%s.pwg" % color)
+            render(env, env.doc("text.pdf"), "-o", out, "--color", color, *extra)
+            pages = len(raster_pages(env, out))
+            mfd = lab.mfd("Eve%s" % color, 9300 + i, formats=["image/pwg-raster"],
+                          color=is_color, command=command)
+            r = lab.run(["ipptool", "-tv", "-f", out, "-d", "filetype=image/pwg-raster", mfd.uri,
+                         "/usr/share/cups/ipptool/print-job-and-wait.test"], timeout=RUN_TIMEOUT)
+            states = re.findall(r"job-state \(enum\) = (\S+)", r.stdout)
+            done = re.findall(r"job-impressions-completed \(integer\) = (\d+)", r.stdout)
+            check(r.returncode == 0 and states and states[-1] == "completed",
+                  "%s job did not complete: %s", color, r.stdout[-800:])
+            check(done and int(done[-1]) == pages, "%s: device counted %s of %d pages",
+                  color, done, pages)
+            check("ERROR" not in mfd.log(), "%s: the print command failed: %s", color, mfd.log())
+            kept = [f for f in mfd.received() if f.endswith(".pwg")]
+            check(len(kept) == 1 and open(kept[0], "rb").read() == open(out, "rb").read(),
+                  "%s: the device kept %s, not our raster", color, kept)
+            printed = [f for f in mfd.received() if f.endswith(".prn")]
+            check(printed and os.path.getsize(printed[0]) > 0, "%s: no printer output", color)
 
 
 def main():
