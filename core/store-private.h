@@ -31,15 +31,29 @@ typedef enum store_sql_e {
   SQL_COUNT
 } store_sql_t;
 
-/* One connection and its statement cache; used by one thread at a time. */
+/* One connection and its statement caches; used by one thread at a time. */
 typedef struct store_conn_s {
   sqlite3 *db;
   sqlite3_stmt *stmt[SQL_COUNT];
+  struct store_stmt_cache_s *extra; /* statements of the area files (store_prepare) */
   bool busy;                       /* readers: lent out by store_reader_get */
 } store_conn_t;
 
+/* A write or read run on a connection by store_write / store_read. Returns false on failure
+ * (after logging). */
+typedef bool (*store_call_fn)(store_conn_t *c, void *arg);
+
+/* An area of the schema kept by its own file (users, devices, accounting...): its ordered
+ * migrations (element i brings the area from version i to i + 1; never edit a released one).
+ * Each area's version is kept in the schema_area table, so areas grow independently. */
+typedef struct store_area_s {
+  const char *name;
+  const char *const *migrations;
+  size_t count;
+} store_area_t;
+
 typedef enum store_op_kind_e {
-  OP_QUEUE_INSERT, OP_JOB_INSERT, OP_JOB_ADD_DOC, OP_JOB_SET_STATE, OP_JOB_DELETE,
+  OP_CALL, OP_QUEUE_INSERT, OP_JOB_INSERT, OP_JOB_ADD_DOC, OP_JOB_SET_STATE, OP_JOB_DELETE,
   OP_JOB_SET_ANALYSIS, OP_JOB_ANALYSIS_ATTEMPT, OP_USER_PUT, OP_USER_DELETE
 } store_op_kind_t;
 
@@ -53,6 +67,8 @@ typedef struct store_op_s {
   const store_doc_t *doc;
   const store_user_t *user;
   const store_analysis_t *analysis;
+  store_call_fn call;              /* OP_CALL: runs on the writer connection with call_arg */
+  void *call_arg;
   int job_id, state;
   const char *reasons, *message;
   bool closed;
@@ -127,6 +143,27 @@ void store_reader_put(store_t *s, store_conn_t *c);
 /* Queues `op` for the writer thread and waits until the batch holding it committed (true if
  * the op succeeded) or failed (false). */
 bool store_submit(store_t *s, store_op_t *op);
+
+/* The statement for `sql` (a string with static storage: the cache is keyed by its address),
+ * prepared on first use on `c` and kept; NULL after logging. Reset it with store_stmt_done
+ * (store_run and friends do). For the area files, whose SQL lives next to their code. */
+sqlite3_stmt *store_prepare(store_conn_t *c, const char *sql);
+
+/* Runs `fn` on the writer connection inside a group-commit batch (its own savepoint) and
+ * waits until the batch committed: durable when it returns true. */
+bool store_write(store_t *s, store_call_fn fn, void *arg);
+
+/* Runs `fn` on a borrowed read connection. */
+bool store_read(store_t *s, store_call_fn fn, void *arg);
+
+/* The rowid of the last INSERT on `c` (the writer connection). */
+int64_t store_last_id(store_conn_t *c);
+
+/* malloc'd copy of a text column, NULL for SQL NULL. */
+char *store_col_text(sqlite3_stmt *st, int i);
+
+/* The schema areas are defined by their files and listed, in migration order, in store_areas[]
+ * (store-sqlite.c). */
 
 /* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
 

@@ -178,6 +178,8 @@ bool store_op_run(store_conn_t *c, store_op_t *op)
   int rc = SQLITE_OK;
 
   switch (op->kind) {
+  case OP_CALL:
+    return op->call(c, op->call_arg);
   case OP_QUEUE_INSERT:
     if (!(st = store_stmt(c, SQL_QUEUE_INSERT)))
       return false;
@@ -220,8 +222,8 @@ bool store_op_run(store_conn_t *c, store_op_t *op)
 
 /* ---- rows and reads ---------------------------------------------------------------------- */
 
-/* malloc'd copy of a text column, NULL for SQL NULL. */
-static char *store_col_text(sqlite3_stmt *st, int i)
+/* malloc'd copy of a text column, NULL for SQL NULL (store-private.h). */
+char *store_col_text(sqlite3_stmt *st, int i)
 {
   return util_strdup((const char *)sqlite3_column_text(st, i));
 }

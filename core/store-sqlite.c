@@ -33,6 +33,7 @@
 #include <string.h>
 
 #define STORE_BUSY_MS 10000    /* busy_timeout, should another process hold the database */
+#define STORE_EXTRA_STMTS 128  /* statements the area files may cache per connection */
 
 /* ---- SQL ---------------------------------------------------------------------------------- */
 
@@ -89,6 +90,12 @@ static const char *const store_migrations[] = {
   "ALTER TABLE jobs ADD COLUMN analysis_detail TEXT;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+/* Schema areas kept by their own files (store-private.h), migrated after the core schema in
+ * this order. */
+static const store_area_t *const store_areas[] = {
+  NULL
+};
 
 #define JOB_COLUMNS                                                                           \
   "id, queue, owner, name, uuid, state, state_reasons, state_message, hold_until, closed, "   \
@@ -164,6 +171,13 @@ bool store_sql_job_list(const store_job_filter_t *filter, char *buf, size_t size
 
 /* ---- connection helpers ------------------------------------------------------------------- */
 
+/* The area files' statements of one connection, keyed by the address of their SQL text. */
+typedef struct store_stmt_cache_s {
+  const char *sql[STORE_EXTRA_STMTS];
+  sqlite3_stmt *stmt[STORE_EXTRA_STMTS];
+  size_t count;
+} store_stmt_cache_t;
+
 /* Logs a failed SQLite call on `db` once, with SQLite's message. */
 void store_log(sqlite3 *db, const char *what)
 {
@@ -189,6 +203,35 @@ sqlite3_stmt *store_stmt(store_conn_t *c, store_sql_t id)
     c->stmt[id] = NULL;
   }
   return c->stmt[id];
+}
+
+/* Returns the cached statement for `sql` (keyed by address), preparing it on first use. */
+sqlite3_stmt *store_prepare(store_conn_t *c, const char *sql)
+{
+  if (!c->extra && !(c->extra = calloc(1, sizeof(*c->extra))))
+    abort();
+  store_stmt_cache_t *x = c->extra;
+  for (size_t i = 0; i < x->count; i++)
+    if (x->sql[i] == sql)
+      return x->stmt[i];
+  sqlite3_stmt *st = NULL;
+  if (x->count == STORE_EXTRA_STMTS) {
+    log_error("store: more than %d cached statements; raise STORE_EXTRA_STMTS", STORE_EXTRA_STMTS);
+    return NULL;
+  }
+  if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    store_log(c->db, sql);
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  x->sql[x->count] = sql;
+  x->stmt[x->count++] = st;
+  return st;
+}
+
+int64_t store_last_id(store_conn_t *c)
+{
+  return (int64_t)sqlite3_last_insert_rowid(c->db);
 }
 
 /* Makes a cached statement ready for its next use. Errors were reported by sqlite3_step. */
@@ -295,6 +338,12 @@ static void store_conn_close(store_conn_t *c)
     sqlite3_finalize(c->stmt[i]);
     c->stmt[i] = NULL;
   }
+  if (c->extra) {
+    for (size_t i = 0; i < c->extra->count; i++)
+      sqlite3_finalize(c->extra->stmt[i]);
+    free(c->extra);
+    c->extra = NULL;
+  }
   if (c->db && sqlite3_close(c->db) != SQLITE_OK)
     store_log(c->db, "close");
   c->db = NULL;
@@ -372,6 +421,40 @@ static bool store_conn_open(store_conn_t *c, const char *path, bool writer, char
                     "pragmas", err);
 }
 
+/* Brings one schema area to its newest version (inside store_migrate's transaction). */
+static bool store_migrate_area(store_conn_t *c, const store_area_t *area, const char *path,
+                               char **err)
+{
+  char *sql = util_printf("SELECT COALESCE(MAX(version), 0) FROM schema_area WHERE area = '%s'",
+                          area->name);
+  int64_t version = 0;
+  bool ok = store_exec(c->db,
+                       "CREATE TABLE IF NOT EXISTS schema_area ("
+                       "  area TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL,"
+                       "  applied INTEGER NOT NULL)",
+                       "schema_area", err) &&
+            store_exec_int(c->db, sql, &version, "area version", err);
+  free(sql);
+  if (ok && version > (int64_t)area->count) {
+    store_err(err, util_printf("store: %s has %s schema version %lld, newer than this quire "
+                               "(%zu)", path, area->name, (long long)version, area->count));
+    return false;
+  }
+  for (size_t v = (size_t)version + 1; ok && v <= area->count; v++)
+    ok = store_exec(c->db, area->migrations[v - 1], area->name, err);
+  if (ok && (size_t)version < area->count) {
+    sql = util_printf("INSERT INTO schema_area (area, version, applied) VALUES ('%s', %zu, %lld) "
+                      "ON CONFLICT (area) DO UPDATE SET version = excluded.version, "
+                      "applied = excluded.applied", area->name, area->count, (long long)time(NULL));
+    ok = store_exec(c->db, sql, "schema_area", err);
+    free(sql);
+    if (ok)
+      log_info("store: %s schema area %s migrated from version %lld to %zu", path, area->name,
+               (long long)version, area->count);
+  }
+  return ok;
+}
+
 /* Brings the schema to STORE_SCHEMA_VERSION, all missing migrations in one transaction. */
 static bool store_migrate(store_conn_t *c, const char *path, char **err)
 {
@@ -396,6 +479,8 @@ static bool store_migrate(store_conn_t *c, const char *path, char **err)
          store_exec(c->db, sql, "schema_version", err);
     free(sql);
   }
+  for (size_t i = 0; ok && store_areas[i]; i++)
+    ok = store_migrate_area(c, store_areas[i], path, err);
   if (ok)
     ok = store_exec(c->db, "COMMIT", "commit migration", err);
   if (!ok && !sqlite3_get_autocommit(c->db))
@@ -512,6 +597,22 @@ bool store_submit(store_t *s, store_op_t *op)
     pthread_cond_wait(&s->done, &s->lock);
   pthread_mutex_unlock(&s->lock);
   return op->ok;
+}
+
+/* Runs fn inside a batch (see store-private.h). */
+bool store_write(store_t *s, store_call_fn fn, void *arg)
+{
+  store_op_t op = {.kind = OP_CALL, .call = fn, .call_arg = arg};
+  return store_submit(s, &op);
+}
+
+/* Runs fn on a read connection (see store-private.h). */
+bool store_read(store_t *s, store_call_fn fn, void *arg)
+{
+  store_conn_t *c = store_reader_get(s);
+  bool ok = fn(c, arg);
+  store_reader_put(s, c);
+  return ok;
 }
 
 /* ---- open, close, counters ---------------------------------------------------------------- */
