@@ -10,7 +10,6 @@
 
 #include <cairo.h>
 #include <json-glib/json-glib.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,42 +24,6 @@ static const char *api_state_name(int state)
   return state >= 3 && state <= 9 ? names[state - 3] : "unknown";
 }
 
-/* True when the Authorization header carries the admin token (constant-time compare). */
-static bool api_authorized(quire_system_t *sys, const char *auth)
-{
-  size_t n = strlen(sys->admin_token);
-  return auth && !strncmp(auth, "Bearer ", 7) && strlen(auth + 7) == n &&
-         CRYPTO_memcmp(auth + 7, sys->admin_token, n) == 0;
-}
-
-/* Serialises a builder's root to a malloc'd string. */
-static char *api_finish(JsonBuilder *b)
-{
-  JsonNode *root = json_builder_get_root(b);
-  JsonGenerator *g = json_generator_new();
-  json_generator_set_root(g, root);
-  json_generator_set_pretty(g, TRUE);
-  gchar *s = json_generator_to_data(g, NULL);
-  char *r = util_printf("%s\n", s);
-  g_free(s);
-  g_object_unref(g);
-  json_node_unref(root);
-  g_object_unref(b);
-  return r;
-}
-
-static void api_member_str(JsonBuilder *b, const char *name, const char *v)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, v ? v : "");
-}
-
-static void api_member_int(JsonBuilder *b, const char *name, gint64 v)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, v);
-}
-
 /* Adds "dnssd": what each queue is advertised as (name in use after any rename, state). */
 static void api_status_dnssd(quire_system_t *sys, JsonBuilder *b)
 {
@@ -71,10 +34,10 @@ static void api_status_dnssd(quire_system_t *sys, JsonBuilder *b)
   json_builder_begin_array(b);
   for (size_t i = 0; i < n; i++) {
     json_builder_begin_object(b);
-    api_member_str(b, "queue", ads[i].queue);
-    api_member_str(b, "name", ads[i].name);
-    api_member_str(b, "state", ads[i].state);
-    api_member_int(b, "since", ads[i].since);
+    web_json_str(b, "queue", ads[i].queue);
+    web_json_str(b, "name", ads[i].name);
+    web_json_str(b, "state", ads[i].state);
+    web_json_int(b, "since", ads[i].since);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -116,7 +79,7 @@ static char *api_status(quire_system_t *sys)
   json_builder_add_int_value(b, spool_bytes(sys->spool));
   api_status_dnssd(sys, b);
   json_builder_end_object(b);
-  return api_finish(b);
+  return web_json_finish(b);
 }
 
 static char *api_queues(quire_system_t *sys, const char *host, int port)
@@ -129,22 +92,22 @@ static char *api_queues(quire_system_t *sys, const char *host, int port)
     const quire_queue_t *q = &sys->queues[i];
     char *uri = util_printf("ipp://%s:%d/ipp/print/%s", host, port, q->config.name);
     json_builder_begin_object(b);
-    api_member_str(b, "name", q->config.name);
-    api_member_str(b, "uri", uri);
-    api_member_str(b, "info", q->config.info);
-    api_member_str(b, "location", q->config.location);
-    api_member_str(b, "uuid", q->uuid);
-    api_member_str(b, "color", q->config.color == QUIRE_COLOR_MONOCHROME ? "monochrome" : "auto");
-    api_member_str(b, "duplex", q->config.duplex == QUIRE_DUPLEX_OFF ? "off"
+    web_json_str(b, "name", q->config.name);
+    web_json_str(b, "uri", uri);
+    web_json_str(b, "info", q->config.info);
+    web_json_str(b, "location", q->config.location);
+    web_json_str(b, "uuid", q->uuid);
+    web_json_str(b, "color", q->config.color == QUIRE_COLOR_MONOCHROME ? "monochrome" : "auto");
+    web_json_str(b, "duplex", q->config.duplex == QUIRE_DUPLEX_OFF ? "off"
                                 : q->config.duplex == QUIRE_DUPLEX_DEFAULT ? "default" : "optional");
-    api_member_str(b, "auth", q->config.auth_basic ? "basic" : "none");
-    api_member_int(b, "held_jobs", store_job_count_active(sys->store, q->config.name));
+    web_json_str(b, "auth", q->config.auth_basic ? "basic" : "none");
+    web_json_int(b, "held_jobs", store_job_count_active(sys->store, q->config.name));
     json_builder_end_object(b);
     free(uri);
   }
   pthread_rwlock_unlock(&sys->config_lock);
   json_builder_end_array(b);
-  return api_finish(b);
+  return web_json_finish(b);
 }
 
 /* Adds one job with its documents. */
@@ -154,12 +117,12 @@ static void api_job(quire_system_t *sys, JsonBuilder *b, const store_job_t *j)
   store_doc_t **docs = store_doc_list(sys->store, j->id, &nd);
 
   json_builder_begin_object(b);
-  api_member_int(b, "id", j->id);
-  api_member_str(b, "queue", j->queue);
-  api_member_str(b, "owner", j->owner);
-  api_member_str(b, "name", j->name);
-  api_member_int(b, "state", j->state);
-  api_member_str(b, "state_name", api_state_name(j->state));
+  web_json_int(b, "id", j->id);
+  web_json_str(b, "queue", j->queue);
+  web_json_str(b, "owner", j->owner);
+  web_json_str(b, "name", j->name);
+  web_json_int(b, "state", j->state);
+  web_json_str(b, "state_name", api_state_name(j->state));
   json_builder_set_member_name(b, "reasons");
   json_builder_begin_array(b);
   gchar **reasons = g_strsplit(j->state_reasons ? j->state_reasons : "", ",", -1);
@@ -168,27 +131,27 @@ static void api_job(quire_system_t *sys, JsonBuilder *b, const store_job_t *j)
       json_builder_add_string_value(b, *r);
   g_strfreev(reasons);
   json_builder_end_array(b);
-  api_member_int(b, "created", j->created);
-  api_member_str(b, "message", j->state_message);
+  web_json_int(b, "created", j->created);
+  web_json_str(b, "message", j->state_message);
   json_builder_set_member_name(b, "analysis");
   json_builder_add_string_value(b, j->analysis == STORE_ANALYSIS_DONE     ? "done"
                                    : j->analysis == STORE_ANALYSIS_FAILED ? "failed"
                                                                           : "pending");
-  api_member_int(b, "pages", j->pages);
-  api_member_int(b, "sheets", j->sheets);
-  api_member_int(b, "color_pages", j->color_pages);
-  api_member_int(b, "impressions", j->impressions);
+  web_json_int(b, "pages", j->pages);
+  web_json_int(b, "sheets", j->sheets);
+  web_json_int(b, "color_pages", j->color_pages);
+  web_json_int(b, "impressions", j->impressions);
   if (j->thumbnail)
-    api_member_str(b, "thumbnail", j->thumbnail);
+    web_json_str(b, "thumbnail", j->thumbnail);
   json_builder_set_member_name(b, "documents");
   json_builder_begin_array(b);
   for (size_t i = 0; i < nd; i++) {
     json_builder_begin_object(b);
-    api_member_int(b, "number", docs[i]->number);
-    api_member_str(b, "format", docs[i]->format);
-    api_member_int(b, "size", docs[i]->size);
-    api_member_str(b, "sha256", docs[i]->sha256);
-    api_member_str(b, "path", docs[i]->path);
+    web_json_int(b, "number", docs[i]->number);
+    web_json_str(b, "format", docs[i]->format);
+    web_json_int(b, "size", docs[i]->size);
+    web_json_str(b, "sha256", docs[i]->sha256);
+    web_json_str(b, "path", docs[i]->path);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -216,15 +179,16 @@ static char *api_jobs(quire_system_t *sys, const char *which, const char *queue,
     api_job(sys, b, jobs[i]);
   store_jobs_free(jobs, n);
   json_builder_end_array(b);
-  return api_finish(b);
+  return web_json_finish(b);
 }
 
 /* The DNS-SD description of every queue (instance name, TXT strings) as seen by a client that
  * reaches the appliance at ?host=&port= (default: the way this request came in). */
-static char *api_dnssd(ipp_service_t *ipp, const api_request_t *req, int *status)
+static char *api_dnssd(ipp_service_t *ipp, const web_request_t *req, int *status)
 {
-  const char *host = req->q_host && *req->q_host ? req->q_host : req->host;
-  int port = req->q_port ? atoi(req->q_port) : req->port;
+  const char *q_host = req->query(req, "host"), *q_port = req->query(req, "port");
+  const char *host = q_host && *q_host ? q_host : req->host;
+  int port = q_port ? atoi(q_port) : req->port;
   JsonBuilder *b = json_builder_new();
   size_t n = 0;
 
@@ -237,10 +201,10 @@ static char *api_dnssd(ipp_service_t *ipp, const api_request_t *req, int *status
   json_builder_begin_array(b);
   for (size_t i = 0; i < n; i++) {
     json_builder_begin_object(b);
-    api_member_str(b, "queue", svcs[i].queue);
-    api_member_str(b, "name", svcs[i].name);
-    api_member_str(b, "resource", svcs[i].resource);
-    api_member_int(b, "port", port);
+    web_json_str(b, "queue", svcs[i].queue);
+    web_json_str(b, "name", svcs[i].name);
+    web_json_str(b, "resource", svcs[i].resource);
+    web_json_int(b, "port", port);
     json_builder_set_member_name(b, "tls");
     json_builder_add_boolean_value(b, svcs[i].tls);
     json_builder_set_member_name(b, "txt");
@@ -252,7 +216,7 @@ static char *api_dnssd(ipp_service_t *ipp, const api_request_t *req, int *status
   }
   json_builder_end_array(b);
   mdns_services_free(svcs, n);
-  return api_finish(b);
+  return web_json_finish(b);
 }
 
 /* The renderer's per-document JSON stored for a job (pages, colour, coverage per page). */
@@ -270,30 +234,35 @@ static char *api_job_analysis(quire_system_t *sys, int job_id, int *status)
   return r;
 }
 
-char *api_handle(quire_system_t *sys, ipp_service_t *ipp, const api_request_t *req,
-                 int *status)
+/* Answers one admin API GET: every call needs the admin token. */
+static void api_admin_get(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
-  *status = 200;
-  if (!api_authorized(sys, req->auth)) {
-    *status = 401;
-    return util_strdup("{\"error\": \"admin token required\"}\n");
+  quire_system_t *sys = ctx->sys;
+  int status = 200, job_id = 0, end = 0;
+  char *body = NULL;
+
+  if (!web_admin_token(ctx, req)) {
+    web_reply_error(rep, 401, "admin token required");
+    return;
   }
   if (!strcmp(req->path, "/api/status"))
-    return api_status(sys);
-  if (!strcmp(req->path, "/api/queues"))
-    return api_queues(sys, req->host, req->port);
-  if (!strcmp(req->path, "/api/jobs"))
-    return api_jobs(sys, req->q_which, req->q_queue, status);
-  int job_id = 0, end = 0;
-  if (sscanf(req->path, "/api/jobs/%d/analysis%n", &job_id, &end) == 1 && !req->path[end])
-    return api_job_analysis(sys, job_id, status);
-  if (!strcmp(req->path, "/api/dnssd"))
-    return api_dnssd(ipp, req, status);
-  *status = 404;
-  return util_strdup("{\"error\": \"no such API\"}\n");
+    body = api_status(sys);
+  else if (!strcmp(req->path, "/api/queues"))
+    body = api_queues(sys, req->host, req->port);
+  else if (!strcmp(req->path, "/api/jobs"))
+    body = api_jobs(sys, req->query(req, "which"), req->query(req, "queue"), &status);
+  else if (sscanf(req->path, "/api/jobs/%d/analysis%n", &job_id, &end) == 1 && !req->path[end])
+    body = api_job_analysis(sys, job_id, &status);
+  else if (!strcmp(req->path, "/api/dnssd"))
+    body = api_dnssd(ctx->ipp, req, &status);
+  if (body)
+    web_reply_json(rep, status, body);
+  else
+    web_reply_error(rep, 404, "no such API");
 }
 
-char *api_status_page(quire_system_t *sys)
+/* The small HTML status page served at "/". Caller frees. */
+static char *api_status_page(quire_system_t *sys)
 {
   GString *s = g_string_new("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
                             "<meta name=\"viewport\" content=\"width=device-width\">"
@@ -361,9 +330,41 @@ static void api_icon_draw(void)
   cairo_surface_destroy(sf);
 }
 
-const unsigned char *api_icon_png(size_t *len)
+/* The queue icon (printer-icons) as PNG, drawn once; static, not to be freed. */
+static const unsigned char *api_icon_png(size_t *len)
 {
   pthread_once(&api_icon_once, api_icon_draw);
   *len = api_icon.len;
   return api_icon.buf;
 }
+
+static void api_page(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  (void)req;
+  char *page = api_status_page(ctx->sys);
+  web_reply_data(rep, 200, "text/html; charset=utf-8", page, strlen(page));
+  free(page);
+}
+
+static void api_icon_route(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  (void)ctx;
+  (void)req;
+  size_t len = 0;
+  const unsigned char *png = api_icon_png(&len);
+  if (png)
+    web_reply_data(rep, 200, "image/png", png, len);
+  else
+    web_reply_error(rep, 404, "no icon");
+}
+
+const web_route_t api_admin_routes[] = {
+  {"GET", "/", api_page},
+  {"GET", "/icon.png", api_icon_route},
+  {"GET", "/api/status", api_admin_get},
+  {"GET", "/api/queues", api_admin_get},
+  {"GET", "/api/jobs", api_admin_get},
+  {"GET", "/api/jobs/*", api_admin_get},
+  {"GET", "/api/dnssd", api_admin_get},
+  {NULL, NULL, NULL}
+};

@@ -11,7 +11,7 @@
  */
 #include "http.h"
 
-#include "api.h"
+#include "web.h"
 #include "../core/log.h"
 #include "../core/util.h"
 
@@ -38,6 +38,9 @@ struct http_server_s {
 /* Per-request state kept in MHD's con_cls. */
 typedef struct http_request_s {
   ipp_exchange_t *ex;          /* IPP requests only */
+  char *body;                  /* other requests with a body: what arrived so far */
+  size_t body_len;
+  bool too_big;                /* the body went past WEB_BODY_MAX: answered 413 */
   bool responded;              /* the response is queued */
   bool decided;                /* the exchange answered early; the rest of the body is dropped */
   unsigned long long discarded;
@@ -63,10 +66,6 @@ static enum MHD_Result http_reply(struct MHD_Connection *c, unsigned status, con
   return ret;
 }
 
-static enum MHD_Result http_text(struct MHD_Connection *c, unsigned status, const char *text)
-{
-  return http_reply(c, status, "text/plain; charset=utf-8", text, strlen(text), false);
-}
 
 /* Splits the Host header into name and port (IPv6 literals keep no brackets). */
 static void http_host(struct MHD_Connection *c, int default_port, char *host, size_t hlen,
@@ -190,38 +189,74 @@ static bool http_too_long(http_server_t *srv, struct MHD_Connection *c)
   return len > system_max_document_size(srv->sys) + HTTP_ATTRS_ALLOWANCE;
 }
 
-/* Serves GET requests: status page, icon, API. */
-static enum MHD_Result http_get(http_server_t *srv, struct MHD_Connection *c, const char *url)
+/* web_request_t lookups on the MHD connection. */
+static const char *http_req_header(const web_request_t *req, const char *name)
 {
-  if (!strncmp(url, "/api/", 5)) {
-    char host[256];
-    int port, status = 200;
-    http_host(c, srv->port, host, sizeof(host), &port);
-    api_request_t req = {
-      .path = url,
-      .auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-      .q_which = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "which"),
-      .q_queue = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "queue"),
-      .q_host = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "host"),
-      .q_port = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "port"),
-      .host = host, .port = port};
-    char *body = api_handle(srv->sys, srv->ipp, &req, &status);
-    enum MHD_Result r = http_reply(c, (unsigned)status, "application/json", body, strlen(body), false);
-    free(body);
-    return r;
+  return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static const char *http_req_query(const web_request_t *req, const char *name)
+{
+  return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Runs a non-IPP request through the route tables (web.h) and queues the reply. */
+static enum MHD_Result http_web(http_server_t *srv, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *body, size_t len)
+{
+  char host[256], remote[64];
+  int port;
+  http_host(c, srv->port, host, sizeof(host), &port);
+  http_remote(c, remote, sizeof(remote));
+  web_request_t req = {.method = method, .path = url, .body = body ? body : "",
+                       .body_len = body ? len : 0, .host = host, .port = port, .remote = remote,
+                       .header = http_req_header, .query = http_req_query, .conn = c};
+  web_ctx_t ctx = {srv->sys, srv->ipp};
+  web_reply_t rep = {0};
+
+  web_dispatch(&ctx, &req, &rep);
+  struct MHD_Response *r = MHD_create_response_from_buffer(rep.len, rep.body,
+                                                           MHD_RESPMEM_MUST_COPY);
+  enum MHD_Result ret = MHD_NO;
+  if (r) {
+    if (rep.type)
+      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rep.type);
+    for (size_t i = 0; i < rep.num_headers; i++)
+      MHD_add_response_header(r, rep.headers[i][0], rep.headers[i][1]);
+    ret = MHD_queue_response(c, (unsigned)rep.status, r);
+    MHD_destroy_response(r);
   }
-  if (!strcmp(url, "/")) {
-    char *page = api_status_page(srv->sys);
-    enum MHD_Result r = http_reply(c, 200, "text/html; charset=utf-8", page, strlen(page), false);
-    free(page);
-    return r;
+  web_reply_clear(&rep);
+  return ret;
+}
+
+/* Collects the body of a non-IPP request (at most WEB_BODY_MAX bytes), then answers it. */
+static enum MHD_Result http_web_body(http_server_t *srv, struct MHD_Connection *c,
+                                     http_request_t *req, const char *url, const char *method,
+                                     const char *data, size_t *size)
+{
+  if (*size == 0) {
+    req->responded = true;
+    if (req->too_big)
+      return http_reply(c, 413, "application/json", "{\"error\": \"request body too large\"}\n",
+                        36, true);
+    return http_web(srv, c, url, method, req->body, req->body_len);
   }
-  if (!strcmp(url, "/icon.png")) {
-    size_t len = 0;
-    const unsigned char *png = api_icon_png(&len);
-    return png ? http_reply(c, 200, "image/png", png, len, false) : http_text(c, 404, "no icon\n");
+  size_t n = *size;
+  *size = 0;
+  if (req->too_big || req->body_len + n > WEB_BODY_MAX) {
+    req->too_big = true;
+    req->discarded += n;
+    return req->discarded > HTTP_DISCARD_LIMIT ? MHD_NO : MHD_YES;
   }
-  return http_text(c, 404, "Not found\n");
+  char *nb = realloc(req->body, req->body_len + n + 1);
+  if (!nb)
+    return MHD_NO;
+  memcpy(nb + req->body_len, data, n);
+  req->body = nb;
+  req->body_len += n;
+  req->body[req->body_len] = '\0';
+  return MHD_YES;
 }
 
 /* libmicrohttpd's access handler: routes each request. */
@@ -234,11 +269,10 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
   (void)version;
 
   if (req)
-    return req->ex ? http_ipp(c, req, data, size) : MHD_YES;
+    return req->ex ? http_ipp(c, req, data, size)
+                   : http_web_body(srv, c, req, url, method, data, size);
 
-  if (!strcmp(method, "POST") && http_is_ipp_path(url)) {
-    if (!http_is_ipp_type(c))
-      return http_reply(c, 415, "text/plain", "Expected Content-Type: application/ipp\n", 39, true);
+  if (!strcmp(method, "POST") && http_is_ipp_path(url) && http_is_ipp_type(c)) {
     if (http_too_long(srv, c))
       return http_reply(c, 413, "text/plain", "Request too large for this server\n", 34, true);
     req = http_ipp_begin(srv, c, url);
@@ -247,11 +281,15 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
     *con_cls = req;
     return MHD_YES;
   }
+  if (!strcmp(method, "POST") && http_is_ipp_path(url))
+    return http_reply(c, 415, "text/plain", "Expected Content-Type: application/ipp\n", 39, true);
   if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-    return http_get(srv, c, url);
-  if (!strcmp(method, "POST"))
-    return http_text(c, 404, "Not found\n");
-  return http_text(c, 405, "Method not allowed\n");
+    return http_web(srv, c, url, method, NULL, 0);
+  /* Other methods may carry a body: collect it first (http_web_body). */
+  if (!(req = calloc(1, sizeof(*req))))
+    return MHD_NO;
+  *con_cls = req;
+  return MHD_YES;
 }
 
 /* Frees the per-request state when libmicrohttpd is done with it (also on disconnects). */
@@ -266,6 +304,7 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !req->responded)
     log_info("http: client went away before the request completed (code %d)", (int)toe);
   ipp_exchange_free(req->ex);
+  free(req->body);
   if (req->counted)
     atomic_fetch_sub(&srv->active, 1);
   free(req);
