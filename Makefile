@@ -8,7 +8,8 @@
 PACKAGES = build-essential pkg-config libcups2-dev libmicrohttpd-dev libsqlite3-dev \
            libglib2.0-dev libjson-glib-dev libssl-dev zlib1g-dev libcairo2-dev libjpeg62-turbo-dev \
            libavahi-client-dev avahi-daemon avahi-utils dbus iproute2 bind9 bind9-utils bind9-dnsutils \
-           cups-ipp-utils cups-client cups-daemon ghostscript python3 valgrind procps strace
+           cups-ipp-utils cups-client cups-daemon ghostscript python3 valgrind procps strace \
+           libcsv-dev sqlite3
 
 CC      ?= cc
 PKGS     = libmicrohttpd glib-2.0 json-glib-1.0 sqlite3 libcrypto zlib cairo avahi-client
@@ -16,29 +17,31 @@ WARN     = -Wall -Wextra -Wshadow -Wformat=2 -Werror
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -MMD -MP \
              $(shell pkg-config --cflags $(PKGS)) $(shell cups-config --cflags)
-LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lpthread
+LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lcsv -lpthread
 
 B = build
 
-STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o
+STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-users.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \
-            $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o
+            $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/users.o $(B)/core/users-import.o $(B)/core/render-run.o $(B)/core/analyzer.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
 WEB_OBJS  = $(B)/web/http.o $(B)/web/route.o $(B)/web/api.o
 DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(MDNS_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
-            $(STORE_OBJS) $(B)/core/auth.o $(B)/core/cli-dnssd.o $(B)/mdns/zone.o
+            $(STORE_OBJS) $(B)/core/auth.o $(B)/core/users.o $(B)/core/users-import.o \
+            $(B)/core/cli-user.o $(B)/core/cli-dnssd.o $(B)/mdns/zone.o
 
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =
 include render/render.mk
 include tests/bench/bench.mk
 
-TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns
+TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns \
+             $(B)/tests/test-users
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
 
 .PHONY: all deps run test bench clean check-deps-direction asan
@@ -66,6 +69,10 @@ $(B)/quire: $(CLI_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/test-store: $(B)/tests/unit/test-store.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-users: $(B)/tests/unit/test-users.o $(B)/core/users.o $(B)/core/users-import.o \
+                      $(B)/core/auth.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/test-spool: $(B)/tests/unit/test-spool.o $(B)/core/spool.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o

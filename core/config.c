@@ -88,6 +88,25 @@ static bool config_int(GKeyFile *kf, const char *group, const char *key, int min
   return true;
 }
 
+/* Reads a yes/no (also true/false, on/off) key; false with *err when it is something else. */
+static bool config_bool(GKeyFile *kf, const char *group, const char *key, bool *out, char **err)
+{
+  if (!g_key_file_has_key(kf, group, key, NULL))
+    return true;
+  char *v = config_string(kf, group, key, "");
+  bool yes = !g_ascii_strcasecmp(v, "yes") || !g_ascii_strcasecmp(v, "true") ||
+             !g_ascii_strcasecmp(v, "on");
+  bool no = !g_ascii_strcasecmp(v, "no") || !g_ascii_strcasecmp(v, "false") ||
+            !g_ascii_strcasecmp(v, "off");
+  free(v);
+  if (!yes && !no) {
+    *err = util_printf("[%s] %s: expected yes or no", group, key);
+    return false;
+  }
+  *out = yes;
+  return true;
+}
+
 /* Fills one queue with its defaults. */
 static void config_queue_defaults(quire_queue_config_t *q, const char *name)
 {
@@ -99,6 +118,7 @@ static void config_queue_defaults(quire_queue_config_t *q, const char *name)
   q->color = QUIRE_COLOR_AUTO;
   q->duplex = QUIRE_DUPLEX_OPTIONAL;
   q->media_default = util_strdup("iso_a4_210x297mm");
+  q->job_expiry_hours = 24;
 }
 
 /* Frees the strings of one queue configuration (not the struct itself). */
@@ -137,6 +157,12 @@ static bool config_load_queue(GKeyFile *kf, const char *group, quire_queue_confi
   config_override(kf, group, "make-and-model", &q->make_model);
   config_override(kf, group, "media-default", &q->media_default);
 
+  if (!config_bool(kf, group, "force-mono", &q->force_mono, err) ||
+      !config_bool(kf, group, "force-duplex", &q->force_duplex, err) ||
+      !config_bool(kf, group, "hide-job-names", &q->hide_job_names, err) ||
+      !config_int(kf, group, "job-expiry-hours", 0, 24 * 365, &q->job_expiry_hours, err) ||
+      !config_int(kf, group, "max-held-jobs-per-user", 0, 100000, &q->max_held_per_user, err))
+    return false;
   char *color = config_string(kf, group, "color", "auto");
   char *duplex = config_string(kf, group, "duplex", "optional");
   char *auth = config_string(kf, group, "auth", "none");
@@ -221,6 +247,36 @@ static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
   return ok;
 }
 
+/* Reads the [security] section. */
+static bool config_load_security(GKeyFile *kf, quire_config_t *c, char **err)
+{
+  const char *g = "security";
+  quire_security_config_t *s = &c->security;
+  return config_int(kf, g, "lockout-attempts", 0, 1000, &s->lockout_attempts, err) &&
+         config_int(kf, g, "lockout-minutes", 0, 100000, &s->lockout_minutes, err) &&
+         config_int(kf, g, "throttle-attempts", 0, 100000, &s->throttle_attempts, err) &&
+         config_int(kf, g, "throttle-minutes", 1, 100000, &s->throttle_minutes, err) &&
+         config_int(kf, g, "release-session-minutes", 1, 1440, &s->release_session_minutes,
+                    err);
+}
+
+/* Reads the [accounting] section. */
+static bool config_load_accounting(GKeyFile *kf, quire_config_t *c, char **err)
+{
+  const char *g = "accounting";
+  quire_accounting_config_t *a = &c->accounting;
+  config_override(kf, g, "site", &a->site);
+  config_override(kf, g, "currency", &a->currency);
+  return config_bool(kf, g, "restrict-new-users", &a->restrict_new_users, err) &&
+         config_bool(kf, g, "color-on-mono", &a->color_on_mono, err);
+}
+
+/* True for the sections other than queues. */
+static bool config_known_section(const char *name)
+{
+  return !strcmp(name, "server") || !strcmp(name, "security") || !strcmp(name, "accounting");
+}
+
 /* Reads every [queue NAME] section; adds "default" when there is none. */
 static bool config_load_queues(GKeyFile *kf, quire_config_t *c, char **err)
 {
@@ -232,7 +288,7 @@ static bool config_load_queues(GKeyFile *kf, quire_config_t *c, char **err)
   if (!c->queues)
     abort();
   for (gsize i = 0; ok && i < ngroups; i++) {
-    if (!strcmp(groups[i], "server"))
+    if (config_known_section(groups[i]))
       continue;
     if (strncmp(groups[i], QUEUE_PREFIX, strlen(QUEUE_PREFIX))) {
       *err = util_printf("unknown section [%s]", groups[i]);
@@ -284,6 +340,10 @@ quire_config_t *config_load(const char *path, char **err)
   c->render_cpu = 240;
   c->render_memory = 2048LL * 1024 * 1024;
   c->server_name = util_strdup("localhost");
+  c->security = (quire_security_config_t){5, 15, 10, 5, 5};
+  c->accounting.site = util_strdup("");
+  c->accounting.currency = util_strdup("EUR");
+  c->accounting.color_on_mono = true;
 
   if (path) {
     kf = g_key_file_new();
@@ -291,8 +351,9 @@ quire_config_t *config_load(const char *path, char **err)
       *err = util_printf("%s: %s", path, gerr->message);
       g_clear_error(&gerr);
       ok = false;
-    } else if (g_key_file_has_group(kf, "server")) {
-      ok = config_load_server(kf, c, err);
+    } else {
+      ok = (!g_key_file_has_group(kf, "server") || config_load_server(kf, c, err)) &&
+           config_load_security(kf, c, err) && config_load_accounting(kf, c, err);
     }
   }
   if (ok)
@@ -319,6 +380,8 @@ void config_free(quire_config_t *c)
   free(c->listen);
   free(c->server_name);
   free(c->render_command);
+  free(c->accounting.site);
+  free(c->accounting.currency);
   free(c);
 }
 

@@ -37,7 +37,30 @@ typedef struct quire_queue_config_s {
   quire_duplex_policy_t duplex;
   bool auth_basic;         /* require HTTP Basic authentication for job operations */
   char *media_default;     /* PWG media name, e.g. "iso_a4_210x297mm" */
+  /* Release and accounting policies (issue 5) */
+  bool force_mono;         /* released jobs print monochrome (and are charged so) */
+  bool force_duplex;       /* released one-sided jobs print two-sided-long-edge */
+  int job_expiry_hours;    /* unreleased held jobs are deleted after this (0: never) */
+  int max_held_per_user;   /* jobs a user may have held on this queue (0: no limit) */
+  bool hide_job_names;     /* job names shown as "Job N" in lists, terminals and reports */
 } quire_queue_config_t;
+
+/* Logins: lockout of users, throttling of sources (core/users.h). */
+typedef struct quire_security_config_s {
+  int lockout_attempts;    /* 0: never lock */
+  int lockout_minutes;     /* 0: until an admin unlocks */
+  int throttle_attempts;
+  int throttle_minutes;
+  int release_session_minutes; /* idle lifetime of a release-terminal login */
+} quire_security_config_t;
+
+/* Accounting settings (core/accounting.h). */
+typedef struct quire_accounting_config_s {
+  char *site;              /* site name written in every record */
+  char *currency;          /* ISO 4217 code shown with amounts, e.g. "EUR" */
+  bool restrict_new_users; /* users created from now on may not go below their credit */
+  bool color_on_mono;      /* a colour job may be released to a mono device (printed grey) */
+} quire_accounting_config_t;
 
 typedef struct quire_config_s {
   char *path;              /* file it was read from, NULL for built-in defaults */
@@ -58,6 +81,8 @@ typedef struct quire_config_s {
   int render_timeout;      /* seconds of wall clock per document */
   int render_cpu;          /* seconds of CPU per document */
   int64_t render_memory;   /* address-space limit of a renderer, bytes */
+  quire_security_config_t security;
+  quire_accounting_config_t accounting;
   quire_queue_config_t *queues;
   size_t num_queues;
 } quire_config_t;

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
-#include "store.h"
+#include "store-users.h"
 #include "util.h"
 
 #include <cups/cups.h>
@@ -22,11 +22,12 @@
 
 static void cli_usage(FILE *f)
 {
-  fprintf(f, "Usage: quire [--config FILE] [--data-dir DIR] [--url URL] COMMAND [--json]\n"
+  fprintf(f, "Usage: quire [--config FILE] [--data-dir DIR] [--url URL] [--json] COMMAND ...\n"
              "Commands:\n"
              "  status                     daemon status\n"
              "  queues                     the pull-print queues and their URIs\n"
              "  jobs [--which all|completed|not-completed]   jobs in every queue\n"
+             "  user add|set|del|list|show|pin|card|unlock|import ...   users (quire user --help)\n"
              "  user-add NAME --password PW [--admin] [--full-name TEXT]\n"
              "  user-del NAME\n"
              "  dnssd-zone --domain DOMAIN [--host NAME] [--address IP]... [--port N] [--ttl S]\n"
@@ -239,8 +240,8 @@ static char *cli_daemon_url(const char *data_dir, int port)
   return buf[0] ? util_strdup(buf) : util_printf("http://127.0.0.1:%d/", port);
 }
 
-/* Opens the store of the data directory for user management. */
-static store_t *cli_store(const cli_t *cli)
+/* Opens the store of the data directory for user management (see cli.h). */
+store_t *cli_store(const cli_t *cli)
 {
   char *err = NULL, *path = util_printf("%s/quire.db", cli->data_dir);
   store_t *s = store_open(path, &err);
@@ -301,50 +302,98 @@ static int cli_render(int argc, char **argv)
   return 127;
 }
 
+/* Options of the commands that take the classic flags (status ... dnssd-zone). */
+typedef struct cli_opts_s {
+  const char *which, *password, *full;
+  bool admin;
+  cli_zone_args_t zone;
+  const char *arg;     /* the first word after the command */
+} cli_opts_t;
+
+/* Parses a command's flags (argv[0] is the command). False after printing usage. */
+static bool cli_parse_opts(cli_t *cli, int argc, char **argv, cli_opts_t *o)
+{
+  static const struct option opts[] = {
+    {"json", no_argument, NULL, 'j'}, {"which", required_argument, NULL, 'w'},
+    {"password", required_argument, NULL, 'P'}, {"admin", no_argument, NULL, 'a'},
+    {"full-name", required_argument, NULL, 'f'}, {"domain", required_argument, NULL, 'D'},
+    {"host", required_argument, NULL, 'H'}, {"address", required_argument, NULL, 'A'},
+    {"port", required_argument, NULL, 'p'}, {"ttl", required_argument, NULL, 'T'},
+    {"records-only", no_argument, NULL, 'R'}, {"output", required_argument, NULL, 'o'},
+    {NULL, 0, NULL, 0}};
+  int ch;
+  memset(o, 0, sizeof(*o));
+  o->zone.ttl = 300;
+  optind = 0; /* 0, not 1: getopt re-initialises (the global parse used "+") */
+  while ((ch = getopt_long(argc, argv, "jw:P:af:D:H:A:p:T:Ro:", opts, NULL)) != -1) {
+    switch (ch) {
+    case 'j': cli->json = true; break;
+    case 'w': o->which = optarg; break;
+    case 'P': o->password = optarg; break;
+    case 'a': o->admin = true; break;
+    case 'f': o->full = optarg; break;
+    case 'D': o->zone.domain = optarg; break;
+    case 'H': o->zone.host = optarg; break;
+    case 'A':
+      if (o->zone.num_addrs < sizeof(o->zone.addrs) / sizeof(o->zone.addrs[0]))
+        o->zone.addrs[o->zone.num_addrs++] = optarg;
+      break;
+    case 'p': o->zone.port = atoi(optarg); break;
+    case 'T': o->zone.ttl = atoi(optarg); break;
+    case 'R': o->zone.records_only = true; break;
+    case 'o': o->zone.output = optarg; break;
+    default: cli_usage(stderr); return false;
+    }
+  }
+  o->arg = optind < argc ? argv[optind] : NULL;
+  return true;
+}
+
+/* Runs a command with classic flags. */
+static int cli_classic(cli_t *cli, int argc, char **argv)
+{
+  cli_opts_t o;
+  const char *cmd = argv[0];
+  if (!cli_parse_opts(cli, argc, argv, &o))
+    return 2;
+  if (!strcmp(cmd, "status")) return cli_status(cli);
+  if (!strcmp(cmd, "queues")) return cli_queues(cli);
+  if (!strcmp(cmd, "jobs")) return cli_jobs(cli, o.which);
+  if (!strcmp(cmd, "user-add")) return cli_user_add(cli, o.arg, o.password, o.admin, o.full);
+  if (!strcmp(cmd, "user-del")) return cli_user_del(cli, o.arg);
+  if (!strcmp(cmd, "dnssd-zone")) return cli_dnssd_zone(cli, &o.zone);
+  fprintf(stderr, "quire: unknown command '%s'\n", cmd);
+  cli_usage(stderr);
+  return 2;
+}
+
 int main(int argc, char **argv)
 {
   static const struct option opts[] = {
     {"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
     {"url", required_argument, NULL, 'u'}, {"json", no_argument, NULL, 'j'},
-    {"which", required_argument, NULL, 'w'}, {"password", required_argument, NULL, 'P'},
-    {"admin", no_argument, NULL, 'a'}, {"full-name", required_argument, NULL, 'f'},
-    {"domain", required_argument, NULL, 'D'}, {"host", required_argument, NULL, 'H'},
-    {"address", required_argument, NULL, 'A'}, {"port", required_argument, NULL, 'p'},
-    {"ttl", required_argument, NULL, 'T'}, {"records-only", no_argument, NULL, 'R'},
-    {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
   cli_t cli = {0};
-  cli_zone_args_t zone = {.ttl = 300};
-  const char *config = NULL, *which = NULL, *password = NULL, *full = NULL;
-  bool admin = false;
+  const char *config = NULL;
   int ch;
 
   if (argc > 1 && !strcmp(argv[1], "render"))
     return cli_render(argc, argv);
   log_init("quire", LOG_WARNING, false);
-  while ((ch = getopt_long(argc, argv, "c:d:u:jw:P:af:D:H:A:p:T:Ro:h", opts, NULL)) != -1) {
+  /* Global flags come before the command; "+" stops at the command word. */
+  while ((ch = getopt_long(argc, argv, "+c:d:u:jh", opts, NULL)) != -1) {
     switch (ch) {
     case 'c': config = optarg; break;
     case 'd': cli.data_dir = optarg; break;
     case 'u': cli.url = util_strdup(optarg); break;
     case 'j': cli.json = true; break;
-    case 'w': which = optarg; break;
-    case 'P': password = optarg; break;
-    case 'a': admin = true; break;
-    case 'f': full = optarg; break;
-    case 'D': zone.domain = optarg; break;
-    case 'H': zone.host = optarg; break;
-    case 'A':
-      if (zone.num_addrs < sizeof(zone.addrs) / sizeof(zone.addrs[0]))
-        zone.addrs[zone.num_addrs++] = optarg;
-      break;
-    case 'p': zone.port = atoi(optarg); break;
-    case 'T': zone.ttl = atoi(optarg); break;
-    case 'R': zone.records_only = true; break;
-    case 'o': zone.output = optarg; break;
     case 'h': cli_usage(stdout); return 0;
     default: cli_usage(stderr); return 2;
     }
+  }
+  if (optind >= argc) {
+    cli_usage(stderr);
+    return 2;
   }
   char *err = NULL;
   quire_config_t *cfg = config_load(config, &err);
@@ -357,23 +406,15 @@ int main(int argc, char **argv)
     cli.data_dir = cfg->data_dir;
   if (!cli.url)
     cli.url = cli_daemon_url(cli.data_dir, cfg->port);
-  if (optind >= argc) {
-    cli_usage(stderr);
-    return 2;
-  }
-  const char *cmd = argv[optind], *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+  cli.config = cfg;
+  int sargc = argc - optind;
+  char **sargv = argv + optind;
+  const char *cmd = sargv[0];
   int rc;
-  if (!strcmp(cmd, "status")) rc = cli_status(&cli);
-  else if (!strcmp(cmd, "queues")) rc = cli_queues(&cli);
-  else if (!strcmp(cmd, "jobs")) rc = cli_jobs(&cli, which);
-  else if (!strcmp(cmd, "user-add")) rc = cli_user_add(&cli, arg, password, admin, full);
-  else if (!strcmp(cmd, "user-del")) rc = cli_user_del(&cli, arg);
-  else if (!strcmp(cmd, "dnssd-zone")) rc = cli_dnssd_zone(&cli, &zone);
-  else {
-    fprintf(stderr, "quire: unknown command '%s'\n", cmd);
-    cli_usage(stderr);
-    rc = 2;
-  }
+  if (!strcmp(cmd, "user"))
+    rc = cli_user(&cli, sargc, sargv);
+  else
+    rc = cli_classic(&cli, sargc, sargv);
   free(cli.url);
   config_free(cfg);
   return rc;

@@ -1,10 +1,12 @@
 /*
- * store-private.h: what the two files of the SQLite store back end share (store-sqlite.c:
- * SQL text, connections, migrations, writer thread; store-sqlite-jobs.c: the queue, job,
- * document and user operations), plus counters for tests and benchmarks.
+ * store-private.h: what the files of the SQLite store back end share (store-sqlite.c: core
+ * SQL text, connections, migrations, writer thread; store-sqlite-jobs.c: the queue, job and
+ * document operations; store-sqlite-AREA.c: the schema areas, each with its own SQL), plus
+ * counters for tests and benchmarks.
  *
  * Not part of the store interface (store.h): only the SQLite back end and its tests include
- * it. Every SQL statement is in store-sqlite.c; the other file refers to statements by id.
+ * it. The core statements are in store-sqlite.c (store-sqlite-jobs.c refers to them by id);
+ * an area file keeps its statements next to its code (store_prepare).
  */
 #ifndef QUIRE_STORE_PRIVATE_H
 #define QUIRE_STORE_PRIVATE_H
@@ -27,7 +29,6 @@ typedef enum store_sql_e {
   SQL_JOB_SET_ANALYSIS, SQL_JOB_ANALYSIS_ATTEMPT, SQL_JOB_TO_ANALYSE, SQL_JOB_ANALYSIS_DETAIL,
   SQL_JOB_ACTIVE, SQL_JOB_ACTIVE_QUEUE,
   SQL_DOC_INSERT, SQL_DOC_NEXT, SQL_DOC_LIST, SQL_DOC_JOB_PATHS, SQL_DOC_PATHS,
-  SQL_USER_PUT, SQL_USER_GET, SQL_USER_DELETE,
   SQL_COUNT
 } store_sql_t;
 
@@ -54,7 +55,7 @@ typedef struct store_area_s {
 
 typedef enum store_op_kind_e {
   OP_CALL, OP_QUEUE_INSERT, OP_JOB_INSERT, OP_JOB_ADD_DOC, OP_JOB_SET_STATE, OP_JOB_DELETE,
-  OP_JOB_SET_ANALYSIS, OP_JOB_ANALYSIS_ATTEMPT, OP_USER_PUT, OP_USER_DELETE
+  OP_JOB_SET_ANALYSIS, OP_JOB_ANALYSIS_ATTEMPT
 } store_op_kind_t;
 
 /* One write waiting for (or run by) the writer; lives on the caller's stack. Inputs point at
@@ -62,10 +63,9 @@ typedef enum store_op_kind_e {
 typedef struct store_op_s {
   struct store_op_s *next;
   store_op_kind_t kind;
-  const char *name, *uuid;         /* queue name + uuid; user name for OP_USER_DELETE */
+  const char *name, *uuid;         /* queue name + uuid */
   const store_job_t *job;
   const store_doc_t *doc;
-  const store_user_t *user;
   const store_analysis_t *analysis;
   store_call_fn call;              /* OP_CALL: runs on the writer connection with call_arg */
   void *call_arg;
@@ -162,8 +162,9 @@ int64_t store_last_id(store_conn_t *c);
 /* malloc'd copy of a text column, NULL for SQL NULL. */
 char *store_col_text(sqlite3_stmt *st, int i);
 
-/* The schema areas are defined by their files and listed, in migration order, in store_areas[]
+/* The schema areas, defined by their files and listed in migration order in store_areas[]
  * (store-sqlite.c). */
+extern const store_area_t store_area_users;     /* store-sqlite-users.c */
 
 /* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
 

@@ -1,5 +1,5 @@
 /*
- * store-sqlite-jobs.c: the queue, job, document and user operations of the SQLite store
+ * store-sqlite-jobs.c: the queue, job and document operations of the SQLite store
  * (interface in store.h). Writes become store_op_t's that the writer thread of store-sqlite.c
  * runs through store_op_run; reads borrow a connection of the read pool. The SQL text of every
  * statement named here (SQL_*) is in store_sql[] in store-sqlite.c; the row makers below read
@@ -84,7 +84,7 @@ static bool store_op_job_insert(store_conn_t *c, store_op_t *op)
   return !op->doc || store_doc_insert(c, op, op->new_id, op->doc);
 }
 
-/* Runs an UPDATE/DELETE bound on `st` that must touch exactly one row (the job or user). */
+/* Runs an UPDATE/DELETE bound on `st` that must touch exactly one row. */
 static bool store_run_one(store_conn_t *c, sqlite3_stmt *st, int rc, const char *what)
 {
   if (!store_bound(c, st, rc, what) || !store_run(c, st, what))
@@ -202,20 +202,6 @@ bool store_op_run(store_conn_t *c, store_op_t *op)
       return false;
     store_bind_int(st, 1, op->job_id, &rc);
     return store_run_one(c, st, rc, "count analysis attempt");
-  case OP_USER_PUT:
-    if (!(st = store_stmt(c, SQL_USER_PUT)))
-      return false;
-    store_bind_text(st, 1, op->user->name, &rc);
-    store_bind_text(st, 2, op->user->full_name, &rc);
-    store_bind_text(st, 3, op->user->password_hash, &rc);
-    store_bind_int(st, 4, op->user->admin, &rc);
-    store_bind_int(st, 5, op->user->created ? op->user->created : time(NULL), &rc);
-    return store_bound(c, st, rc, "bind user") && store_run(c, st, "put user");
-  case OP_USER_DELETE:
-    if (!(st = store_stmt(c, SQL_USER_DELETE)))
-      return false;
-    store_bind_text(st, 1, op->name, &rc);
-    return store_run_one(c, st, rc, "delete user");
   }
   return false;
 }
@@ -317,19 +303,6 @@ static void *store_row_doc(sqlite3_stmt *st)
 static void store_drop_doc(void *p)
 {
   store_doc_free(p);
-}
-
-static void *store_row_user(sqlite3_stmt *st)
-{
-  store_user_t *u = calloc(1, sizeof(*u));
-  if (!u)
-    abort();
-  u->name = store_col_text(st, 0);
-  u->full_name = store_col_text(st, 1);
-  u->password_hash = store_col_text(st, 2);
-  u->admin = sqlite3_column_int(st, 3) != 0;
-  u->created = (time_t)sqlite3_column_int64(st, 4);
-  return u;
 }
 
 /* Runs the cached read statement `id` with an optional text and an optional integer
@@ -606,36 +579,6 @@ char **store_doc_paths(store_t *store, size_t *count)
                                  count, "list document paths");
 }
 
-/* ---- users -------------------------------------------------------------------------------- */
-
-/* Durably creates the user, or replaces full name, password hash and admin flag of an
- * existing one (its created time stays). created == 0 is stored as now. */
-bool store_user_put(store_t *store, const store_user_t *user)
-{
-  if (!user || !user->name)
-    return false;
-  store_op_t op = {.kind = OP_USER_PUT, .user = user};
-  return store_submit(store, &op);
-}
-
-/* Returns the user `name`, or NULL if there is none or on error (logged). The caller frees it
- * with store_user_free. */
-store_user_t *store_user_get(store_t *store, const char *name)
-{
-  if (!name)
-    return NULL;
-  return store_read_one(store, SQL_USER_GET, name, 0, store_row_user, "get user");
-}
-
-/* Durably removes the user `name`; false if there is no such user or the write failed. */
-bool store_user_delete(store_t *store, const char *name)
-{
-  if (!name)
-    return false;
-  store_op_t op = {.kind = OP_USER_DELETE, .name = name};
-  return store_submit(store, &op);
-}
-
 /* ---- freeing ------------------------------------------------------------------------------ */
 
 /* The *_free functions release what the store returned; all accept NULL. */
@@ -678,16 +621,6 @@ void store_docs_free(store_doc_t **docs, size_t count)
   for (size_t i = 0; docs && i < count; i++)
     store_doc_free(docs[i]);
   free(docs);
-}
-
-void store_user_free(store_user_t *user)
-{
-  if (!user)
-    return;
-  free(user->name);
-  free(user->full_name);
-  free(user->password_hash);
-  free(user);
 }
 
 void store_queue_free(store_queue_t *queue)

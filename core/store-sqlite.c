@@ -94,6 +94,7 @@ static const char *const store_migrations[] = {
 /* Schema areas kept by their own files (store-private.h), migrated after the core schema in
  * this order. */
 static const store_area_t *const store_areas[] = {
+  &store_area_users,
   NULL
 };
 
@@ -147,13 +148,6 @@ static const char *const store_sql[SQL_COUNT] = {
   [SQL_DOC_LIST] = "SELECT " DOC_COLUMNS " FROM documents WHERE job_id = ?1 ORDER BY number",
   [SQL_DOC_JOB_PATHS] = "SELECT path FROM documents WHERE job_id = ?1 ORDER BY number",
   [SQL_DOC_PATHS] = "SELECT path FROM documents ORDER BY path",
-  [SQL_USER_PUT] = "INSERT INTO users (name, full_name, password_hash, admin, created) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
-                   "full_name = excluded.full_name, password_hash = excluded.password_hash, "
-                   "admin = excluded.admin",
-  [SQL_USER_GET] = "SELECT name, full_name, password_hash, admin, created FROM users "
-                   "WHERE name = ?1",
-  [SQL_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
 };
 
 /* Builds the job listing query (see store-private.h). */

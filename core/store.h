@@ -3,7 +3,8 @@
  * lives.
  *
  * DESIGN
- * The store keeps queues, jobs, documents and users. The SQLite back end (store-sqlite.c) runs
+ * The store keeps queues, jobs and documents here; users (store-users.h) and other areas
+ * have headers of their own. The SQLite back end (store-sqlite.c) runs
  * in WAL mode with synchronous=FULL. Writes are funnelled through one writer thread that
  * commits every write waiting at that moment in a single transaction ("group commit"): many
  * concurrent Print-Jobs share one fsync of the WAL. A caller of a write function blocks until
@@ -101,15 +102,6 @@ typedef struct store_job_filter_s {
   bool newest_first;       /* completed listings are newest first in IPP */
 } store_job_filter_t;
 
-/* A user who may authenticate (HTTP Basic now, more credentials with issue 5). */
-typedef struct store_user_s {
-  char *name;
-  char *full_name;
-  char *password_hash;     /* opaque string made by core/auth.c; NULL if none */
-  bool admin;
-  time_t created;
-} store_user_t;
-
 /* A queue row: the stable identity of a queue across restarts. */
 typedef struct store_queue_s {
   char *name;
@@ -184,20 +176,10 @@ char **store_doc_paths(store_t *store, size_t *count);
  * used by history expiry. Caller frees with store_strings_free. */
 char **store_job_delete(store_t *store, int job_id, size_t *count);
 
-/* Creates or replaces a user. */
-bool store_user_put(store_t *store, const store_user_t *user);
-
-/* Returns the user `name`, or NULL. Caller frees with store_user_free. */
-store_user_t *store_user_get(store_t *store, const char *name);
-
-/* Removes the user `name`. Returns false if not found. */
-bool store_user_delete(store_t *store, const char *name);
-
 void store_job_free(store_job_t *job);
 void store_jobs_free(store_job_t **jobs, size_t count);
 void store_doc_free(store_doc_t *doc);
 void store_docs_free(store_doc_t **docs, size_t count);
-void store_user_free(store_user_t *user);
 void store_queue_free(store_queue_t *queue);
 void store_queues_free(store_queue_t **queues, size_t count);
 void store_strings_free(char **strings, size_t count);

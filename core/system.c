@@ -129,6 +129,14 @@ static bool system_recover(quire_system_t *sys, char **err)
   return true;
 }
 
+/* Hands the [security] settings to the user service. */
+static void system_apply_security(quire_system_t *sys, const quire_config_t *config)
+{
+  users_policy_t p = {config->security.lockout_attempts, config->security.lockout_minutes,
+                      config->security.throttle_attempts, config->security.throttle_minutes};
+  users_set_policy(sys->users, &p);
+}
+
 /* Opens everything under the data directory. */
 quire_system_t *system_new(quire_config_t *config, char **err)
 {
@@ -151,7 +159,9 @@ quire_system_t *system_new(quire_config_t *config, char **err)
   else if ((sys->store = store_open(dbpath, err)) &&
            (sys->spool = spool_open(spooldir, err)) &&
            (sys->admin_token = system_admin_token(config->data_dir, err)) &&
+           (sys->users = users_open(sys->store, config->data_dir, err)) &&
            system_recover(sys, err)) {
+    system_apply_security(sys, config);
     store_set_precommit(sys->store, spool_precommit, sys->spool);
     sys->queues = system_queues_build(sys, config, err);
     sys->num_queues = sys->queues ? config->num_queues : 0;
@@ -219,6 +229,7 @@ void system_free(quire_system_t *sys)
   }
   analyzer_stop(sys->analyzer);
   sys->analyzer = NULL;
+  users_close(sys->users);
   store_close(sys->store);
   spool_close(sys->spool);
   advert_table_free(sys->adverts);
@@ -258,6 +269,7 @@ bool system_reload(quire_system_t *sys, quire_config_t *config, char **err)
     sys->num_queues = config->num_queues;
     sys->config = config;
     sys->generation++;
+    system_apply_security(sys, config);
     config_free(old);
   }
   pthread_rwlock_unlock(&sys->config_lock);

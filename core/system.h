@@ -24,6 +24,7 @@
 #include "config.h"
 #include "spool.h"
 #include "store.h"
+#include "users.h"
 
 /* A queue at run time: its configuration and its stable identity. */
 typedef struct quire_queue_s {
@@ -43,6 +44,7 @@ typedef struct quire_system_s {
   store_t *store;
   spool_t *spool;
   char *admin_token;            /* bearer token for the admin API, in DATA/admin.token */
+  users_t *users;               /* logins, credentials, lockout (users.h) */
   time_t start_time;
   advert_table_t *adverts;      /* DNS-SD names in use per queue (written by mdns/) */
   struct analyzer_s *analyzer;  /* document analysis workers (analyzer.h), NULL if stopped */

@@ -1,0 +1,101 @@
+/*
+ * users.h: who may print and release: users, their credentials (password, PINs, card
+ * numbers), logins with lockout and throttling, and CSV import. Used by quired (IPP HTTP
+ * Basic, the release API, the web) and by the `quire user ...` commands.
+ *
+ * DESIGN
+ * Passwords are PBKDF2-HMAC-SHA256 hashes with a per-record salt (core/auth.c). A PIN or card
+ * number is stored twice, never in clear: as a lookup digest, HMAC-SHA256 keyed with the
+ * appliance's credential key (DATA/credential.key, 32 random bytes, mode 0600), unique, so
+ * that a PIN typed alone at a terminal finds its user with one indexed read; and as a salted
+ * PBKDF2 hash, verified after the lookup. A stolen database without the key gives neither.
+ *
+ * Lockout: each failed login of a known user counts; at `lockout_attempts` the user is locked
+ * for `lockout_minutes` (0: until an admin unlocks). Attempts that name no user (an unknown
+ * PIN or card, an unknown user name) count per source (the client address or terminal); at
+ * `throttle_attempts` within `throttle_minutes` that source is refused for `throttle_minutes`.
+ * Successful password checks are cached for a few minutes (keyed by a digest of name and
+ * password, never the password), but a cache hit still reads the user row, so a changed
+ * password, a deleted user or a lock takes effect at once.
+ */
+#ifndef QUIRE_USERS_H
+#define QUIRE_USERS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "store-users.h"
+
+typedef struct users_s users_t;
+
+typedef struct users_policy_s {
+  int lockout_attempts;    /* failed logins before a user is locked (0: never) */
+  int lockout_minutes;     /* how long (0: until an admin unlocks) */
+  int throttle_attempts;   /* failed logins naming no user, per source, before throttling */
+  int throttle_minutes;
+} users_policy_t;
+
+typedef enum users_login_e {
+  USERS_LOGIN_OK,
+  USERS_LOGIN_WRONG,       /* wrong or unknown credentials */
+  USERS_LOGIN_LOCKED,      /* the user is locked */
+  USERS_LOGIN_THROTTLED,   /* too many failures from this source */
+  USERS_LOGIN_ERROR        /* store error */
+} users_login_t;
+
+/* Opens the user service on `store`, loading DATA/credential.key (created on first use).
+ * NULL with *err (malloc'd) on failure. Free with users_close. */
+users_t *users_open(store_t *store, const char *data_dir, char **err);
+
+void users_close(users_t *users);
+
+/* Replaces the lockout/throttle policy (defaults: 5 attempts, 15 minutes; 10 per source in
+ * 5 minutes). */
+void users_set_policy(users_t *users, const users_policy_t *policy);
+
+/* Logs in with a user name and password, a PIN (with or without a user name) or a card
+ * number, from `source` (client address or terminal name, for throttling). On
+ * USERS_LOGIN_OK *user is the user's row (caller frees with store_user_free); otherwise
+ * `msg` holds a sentence for the person at the terminal. */
+users_login_t users_login_password(users_t *users, const char *name, const char *password,
+                                   const char *source, store_user_t **user, char *msg,
+                                   size_t len);
+users_login_t users_login_pin(users_t *users, const char *name, const char *pin,
+                              const char *source, store_user_t **user, char *msg, size_t len);
+users_login_t users_login_card(users_t *users, const char *card, const char *source,
+                               store_user_t **user, char *msg, size_t len);
+
+/* True for a valid user name: 1-64 of [A-Za-z0-9._@-], not starting with '-' or '.'. */
+bool users_name_valid(const char *name);
+
+/* Normalises a PIN (4-12 digits) or a card number (1-64 of letters, digits; spaces, dashes
+ * and colons dropped, letters upper-cased) into `out`. False (with *why, static) if invalid. */
+bool users_secret_normalise(store_cred_kind_t kind, const char *secret, char *out, size_t len,
+                            const char **why);
+
+/* Adds a PIN or card to `user`. On failure returns the store result and sets *err
+ * (malloc'd): "this PIN is already in use" and the like. */
+store_cred_result_t users_add_credential(users_t *users, const char *user,
+                                         store_cred_kind_t kind, const char *secret, char **err);
+
+/* Replaces the PINs of `user` with a new random PIN of `digits` digits (4-12), unique among all
+ * PINs. Returns it (malloc'd; the caller shows it once and frees it) or NULL with *err. */
+char *users_generate_pin(users_t *users, const char *user, int digits, char **err);
+
+/* Clears failed logins and the lock of `name`. */
+bool users_unlock(users_t *users, const char *name);
+
+/* Imports users from CSV with a header row naming any of: username (required), full_name,
+ * email, groups (separated by ';' or '|'), password, pin, card, admin (yes/no/true/false/1/0),
+ * restricted. Existing users are updated (empty cells keep what they have). Each bad row is
+ * reported on `report` with its line number and skipped; the others are imported. Sets
+ * *imported and *failed; false only if the file cannot be read or has no username column. */
+bool users_import_csv(users_t *users, FILE *in, FILE *report, int *imported, int *failed);
+
+/* The store the service works on (borrowed). */
+store_t *users_store(users_t *users);
+
+/* Forgets cached password checks (after users change in this process). */
+void users_cache_clear(users_t *users);
+
+#endif
