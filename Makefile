@@ -21,11 +21,13 @@ LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lcsv 
 
 B = build
 
-STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-users.o
+STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-users.o \
+             $(B)/core/store-sqlite-accounting.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \
-            $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/users.o $(B)/core/users-import.o $(B)/core/render-run.o $(B)/core/analyzer.o
+            $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o \
+            $(B)/core/users.o $(B)/core/users-import.o $(B)/core/accounting.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
@@ -33,7 +35,8 @@ WEB_OBJS  = $(B)/web/http.o $(B)/web/route.o $(B)/web/api.o
 DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(MDNS_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
             $(STORE_OBJS) $(B)/core/auth.o $(B)/core/users.o $(B)/core/users-import.o \
-            $(B)/core/cli-user.o $(B)/core/cli-dnssd.o $(B)/mdns/zone.o
+            $(B)/core/accounting.o $(B)/core/cli-user.o $(B)/core/cli-accounting.o \
+            $(B)/core/cli-dnssd.o $(B)/mdns/zone.o
 
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =
@@ -41,7 +44,7 @@ include render/render.mk
 include tests/bench/bench.mk
 
 TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns \
-             $(B)/tests/test-users
+             $(B)/tests/test-users $(B)/tests/test-accounting
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
 
 .PHONY: all deps run test bench clean check-deps-direction asan
@@ -73,6 +76,10 @@ $(B)/tests/test-store: $(B)/tests/unit/test-store.o $(STORE_OBJS) $(B)/core/log.
 
 $(B)/tests/test-users: $(B)/tests/unit/test-users.o $(B)/core/users.o $(B)/core/users-import.o \
                       $(B)/core/auth.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-accounting: $(B)/tests/unit/test-accounting.o $(B)/core/accounting.o \
+                           $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/test-spool: $(B)/tests/unit/test-spool.o $(B)/core/spool.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o

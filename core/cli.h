@@ -37,6 +37,13 @@ store_t *cli_store(const cli_t *cli);
 /* `quire user ...` (core/cli-user.c): argv[0] is "user". Exit status. */
 int cli_user(cli_t *cli, int argc, char **argv);
 
+/* True for the accounting commands of core/cli-accounting.c. */
+bool cli_is_accounting(const char *cmd);
+
+/* `quire price|account|balance|balances|quota|report|journal|verify-journal`: argv[0] is the
+ * command. Exit status. */
+int cli_accounting(cli_t *cli, int argc, char **argv);
+
 /* `quire dnssd-zone`: writes the wide-area DNS-SD zone of the daemon's queues. Exit status. */
 int cli_dnssd_zone(const cli_t *cli, const cli_zone_args_t *args);
 

@@ -30,6 +30,8 @@ static void cli_usage(FILE *f)
              "  user add|set|del|list|show|pin|card|unlock|import ...   users (quire user --help)\n"
              "  user-add NAME --password PW [--admin] [--full-name TEXT]\n"
              "  user-del NAME\n"
+             "  price, account, balance(s), quota, report, journal, verify-journal\n"
+             "                             accounting (quire price --help)\n"
              "  dnssd-zone --domain DOMAIN [--host NAME] [--address IP]... [--port N] [--ttl S]\n"
              "             [--records-only] [-o FILE]\n"
              "                             wide-area DNS-SD zone file of the queues (BIND format)\n"
@@ -413,6 +415,8 @@ int main(int argc, char **argv)
   int rc;
   if (!strcmp(cmd, "user"))
     rc = cli_user(&cli, sargc, sargv);
+  else if (cli_is_accounting(cmd))
+    rc = cli_accounting(&cli, sargc, sargv);
   else
     rc = cli_classic(&cli, sargc, sargv);
   free(cli.url);

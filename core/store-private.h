@@ -162,9 +162,43 @@ int64_t store_last_id(store_conn_t *c);
 /* malloc'd copy of a text column, NULL for SQL NULL. */
 char *store_col_text(sqlite3_stmt *st, int i);
 
+/* A statement parameter for the helpers below: text (NULL binds SQL NULL) or integer. */
+typedef struct store_arg_s {
+  bool is_text;
+  const char *text;
+  int64_t num;
+} store_arg_t;
+#define STORE_TEXT(s) ((store_arg_t){true, (s), 0})
+#define STORE_INT(v) ((store_arg_t){false, NULL, (int64_t)(v)})
+#define STORE_ARGS(...) (const store_arg_t[]){__VA_ARGS__}, \
+  sizeof((const store_arg_t[]){__VA_ARGS__}) / sizeof(store_arg_t)
+
+/* On connection `c`: runs `sql` (cached, static text) with `args` bound to ?1..?n; sets
+ * *changes (may be NULL) to the rows changed. */
+bool store_exec_args(store_conn_t *c, const char *sql, const store_arg_t *args, size_t n,
+                     int *changes);
+
+/* On connection `c`: runs a query and makes one element per row (store_rows). */
+void **store_query_args(store_conn_t *c, const char *sql, const store_arg_t *args, size_t n,
+                        void *(*row)(sqlite3_stmt *), void (*drop)(void *), size_t *count);
+
+/* On connection `c`: a query returning one integer (0 when it returns no row). */
+bool store_query_int(store_conn_t *c, const char *sql, const store_arg_t *args, size_t n,
+                     int64_t *out);
+
+/* The same three on the store: a write in its own group-commit batch, and reads on a
+ * pooled connection. */
+bool store_update(store_t *s, const char *sql, const store_arg_t *args, size_t n,
+                  int *changes);
+void **store_select(store_t *s, const char *sql, const store_arg_t *args, size_t n,
+                    void *(*row)(sqlite3_stmt *), void (*drop)(void *), size_t *count);
+bool store_select_int(store_t *s, const char *sql, const store_arg_t *args, size_t n,
+                      int64_t *out);
+
 /* The schema areas, defined by their files and listed in migration order in store_areas[]
  * (store-sqlite.c). */
-extern const store_area_t store_area_users;     /* store-sqlite-users.c */
+extern const store_area_t store_area_users;       /* store-sqlite-users.c */
+extern const store_area_t store_area_accounting;  /* store-sqlite-accounting.c */
 
 /* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
 

@@ -95,6 +95,7 @@ static const char *const store_migrations[] = {
  * this order. */
 static const store_area_t *const store_areas[] = {
   &store_area_users,
+  &store_area_accounting,
   NULL
 };
 
@@ -606,6 +607,117 @@ bool store_read(store_t *s, store_call_fn fn, void *arg)
   store_conn_t *c = store_reader_get(s);
   bool ok = fn(c, arg);
   store_reader_put(s, c);
+  return ok;
+}
+
+/* ---- statements with argument lists (store-private.h) ----------------------------------- */
+
+/* Prepares (cached) and binds `sql`; NULL after logging. */
+static sqlite3_stmt *store_bind_args(store_conn_t *c, const char *sql, const store_arg_t *args,
+                                     size_t n)
+{
+  sqlite3_stmt *st = store_prepare(c, sql);
+  int rc = SQLITE_OK;
+  if (!st)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (args[i].is_text)
+      store_bind_text(st, (int)i + 1, args[i].text, &rc);
+    else
+      store_bind_int(st, (int)i + 1, args[i].num, &rc);
+  }
+  return store_bound(c, st, rc, sql) ? st : NULL;
+}
+
+bool store_exec_args(store_conn_t *c, const char *sql, const store_arg_t *args, size_t n,
+                     int *changes)
+{
+  sqlite3_stmt *st = store_bind_args(c, sql, args, n);
+  bool ok = st && store_run(c, st, sql);
+  if (changes)
+    *changes = ok ? sqlite3_changes(c->db) : 0;
+  return ok;
+}
+
+void **store_query_args(store_conn_t *c, const char *sql, const store_arg_t *args, size_t n,
+                        void *(*row)(sqlite3_stmt *), void (*drop)(void *), size_t *count)
+{
+  sqlite3_stmt *st = store_bind_args(c, sql, args, n);
+  *count = 0;
+  return st ? store_rows(c, st, row, drop, count, sql) : NULL;
+}
+
+bool store_query_int(store_conn_t *c, const char *sql, const store_arg_t *args, size_t n,
+                     int64_t *out)
+{
+  sqlite3_stmt *st = store_bind_args(c, sql, args, n);
+  if (!st)
+    return false;
+  int rc = sqlite3_step(st);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    store_log(c->db, sql);
+  store_stmt_done(st);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* A statement and its arguments, run by the callbacks below. */
+typedef struct store_call_args_s {
+  const char *sql;
+  const store_arg_t *args;
+  size_t n;
+  int changes;
+  void *(*row)(sqlite3_stmt *);
+  void (*drop)(void *);
+  void **rows;
+  size_t count;
+  int64_t value;
+} store_call_args_t;
+
+static bool store_update_fn(store_conn_t *c, void *arg)
+{
+  store_call_args_t *a = arg;
+  return store_exec_args(c, a->sql, a->args, a->n, &a->changes);
+}
+
+static bool store_select_fn(store_conn_t *c, void *arg)
+{
+  store_call_args_t *a = arg;
+  a->rows = store_query_args(c, a->sql, a->args, a->n, a->row, a->drop, &a->count);
+  return a->rows != NULL;
+}
+
+static bool store_select_int_fn(store_conn_t *c, void *arg)
+{
+  store_call_args_t *a = arg;
+  return store_query_int(c, a->sql, a->args, a->n, &a->value);
+}
+
+bool store_update(store_t *s, const char *sql, const store_arg_t *args, size_t n,
+                  int *changes)
+{
+  store_call_args_t a = {.sql = sql, .args = args, .n = n};
+  bool ok = store_write(s, store_update_fn, &a);
+  if (changes)
+    *changes = ok ? a.changes : 0;
+  return ok;
+}
+
+void **store_select(store_t *s, const char *sql, const store_arg_t *args, size_t n,
+                    void *(*row)(sqlite3_stmt *), void (*drop)(void *), size_t *count)
+{
+  store_call_args_t a = {.sql = sql, .args = args, .n = n, .row = row, .drop = drop};
+  store_read(s, store_select_fn, &a);
+  *count = a.count;
+  return a.rows;
+}
+
+bool store_select_int(store_t *s, const char *sql, const store_arg_t *args, size_t n,
+                      int64_t *out)
+{
+  store_call_args_t a = {.sql = sql, .args = args, .n = n};
+  bool ok = store_read(s, store_select_int_fn, &a);
+  *out = a.value;
   return ok;
 }
 

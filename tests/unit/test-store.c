@@ -5,7 +5,7 @@
  */
 #include "../../core/log.h"
 #include "../../core/store-private.h"
-#include "../../core/store.h"
+#include "../../core/store-users.h"
 #include "../../core/util.h"
 #include "test.h"
 
@@ -621,6 +621,64 @@ static void test_reopen(const char *path)
   store_close(s);
 }
 
+/* The users area: groups, lockout counters, credentials (unique lookups, cascade on delete). */
+static void test_users_area(store_t *s)
+{
+  store_user_t u = {.name = (char *)"carol", .email = (char *)"carol@example.com",
+                    .groups = (char *)"staff, finance,staff", .restricted = true};
+  CHECK(store_user_put(s, &u));
+  store_user_t *g = store_user_get(s, "carol");
+  CHECK(g && g->restricted && !strcmp(g->email, "carol@example.com"));
+  CHECK_STR(g ? g->groups : NULL, "finance,staff");
+  store_user_free(g);
+  size_t n = 0;
+  char **members = store_group_members(s, "staff", &n);
+  CHECK(members && n == 1 && !strcmp(members[0], "carol"));
+  store_strings_free(members, n);
+
+  int failures = 0;
+  time_t until = 0;
+  CHECK(store_user_login_result(s, "carol", false, 3, 60, &failures, &until));
+  CHECK(failures == 1 && until == 0);
+  CHECK(store_user_login_result(s, "carol", false, 3, 60, &failures, &until));
+  CHECK(store_user_login_result(s, "carol", false, 3, 60, &failures, &until));
+  CHECK(failures == 3 && until > time(NULL) + 50);
+  CHECK(store_user_login_result(s, "carol", false, 3, 0, &failures, &until));
+  CHECK(failures == 4 && until == -1);
+  CHECK(store_user_put(s, &u)); /* a profile update keeps the lock */
+  g = store_user_get(s, "carol");
+  CHECK(g && g->failed_logins == 4 && g->locked_until == -1);
+  store_user_free(g);
+  CHECK(store_user_unlock(s, "carol"));
+  CHECK(store_user_login_result(s, "carol", true, 3, 60, &failures, &until));
+  g = store_user_get(s, "carol");
+  CHECK(g && g->failed_logins == 0 && g->locked_until == 0 && g->last_login > 0);
+  store_user_free(g);
+  CHECK(!store_user_login_result(s, "nobody", false, 3, 60, &failures, &until));
+  CHECK(!store_user_unlock(s, "nobody"));
+
+  CHECK(store_cred_add(s, "carol", STORE_CRED_PIN, "lk1", "h1") == STORE_CRED_ADDED);
+  CHECK(store_cred_add(s, "carol", STORE_CRED_CARD, "lk2", "h2") == STORE_CRED_ADDED);
+  CHECK(store_cred_add(s, "carol", STORE_CRED_PIN, "lk1", "h3") == STORE_CRED_DUPLICATE);
+  CHECK(store_cred_add(s, "nobody", STORE_CRED_PIN, "lk9", "h9") == STORE_CRED_NO_USER);
+  store_cred_t *c = store_cred_find(s, "lk2");
+  CHECK(c && !strcmp(c->user, "carol") && c->kind == STORE_CRED_CARD && !strcmp(c->hash, "h2"));
+  store_cred_free(c);
+  CHECK(store_cred_find(s, "nope") == NULL);
+  CHECK(store_cred_count(s, "carol", STORE_CRED_PIN) == 1);
+  int removed = 0;
+  CHECK(store_cred_clear(s, "carol", STORE_CRED_PIN, &removed) && removed == 1);
+  CHECK(store_cred_count(s, "carol", STORE_CRED_PIN) == 0);
+  CHECK(store_user_delete(s, "carol"));
+  CHECK(store_cred_find(s, "lk2") == NULL); /* credentials go with their user */
+  members = store_group_members(s, "staff", &n);
+  CHECK(members && n == 0);
+  store_strings_free(members, n);
+  store_user_t **all = store_user_list(s, &n);
+  CHECK(all != NULL);
+  store_users_free(all, n);
+}
+
 int main(void)
 {
   const char *tmp = getenv("TMPDIR");
@@ -647,6 +705,7 @@ int main(void)
   test_lists(s);
   test_delete(s);
   test_users(s);
+  test_users_area(s);
   test_precommit(s);
   test_savepoints(s);
   test_analysis(s);
