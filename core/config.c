@@ -88,6 +88,27 @@ static bool config_int(GKeyFile *kf, const char *group, const char *key, int min
   return true;
 }
 
+/* Reads a duration key ("90s", "30m", "24h", "7d"; a bare number is hours; 0: never) into
+ * seconds; false with *err when malformed or over a year. */
+static bool config_duration(GKeyFile *kf, const char *group, const char *key, int *out,
+                            char **err)
+{
+  if (!g_key_file_has_key(kf, group, key, NULL))
+    return true;
+  char *v = config_string(kf, group, key, ""), *end = NULL;
+  long long n = strtoll(v, &end, 10);
+  long long unit = !end || !*end ? 3600 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
+                   : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : -1;
+  bool ok = end != v && n >= 0 && unit > 0 && n * unit <= 366LL * 86400;
+  if (ok)
+    *out = (int)(n * unit);
+  else
+    *err = util_printf("[%s] %s: expected a duration like 30m, 24h or 7d (0: never), got '%s'",
+                       group, key, v);
+  free(v);
+  return ok;
+}
+
 /* Reads a yes/no (also true/false, on/off) key; false with *err when it is something else. */
 static bool config_bool(GKeyFile *kf, const char *group, const char *key, bool *out, char **err)
 {
@@ -118,7 +139,7 @@ static void config_queue_defaults(quire_queue_config_t *q, const char *name)
   q->color = QUIRE_COLOR_AUTO;
   q->duplex = QUIRE_DUPLEX_OPTIONAL;
   q->media_default = util_strdup("iso_a4_210x297mm");
-  q->job_expiry_hours = 24;
+  q->job_expiry_seconds = 24 * 3600;
 }
 
 /* Frees the strings of one queue configuration (not the struct itself). */
@@ -160,7 +181,7 @@ static bool config_load_queue(GKeyFile *kf, const char *group, quire_queue_confi
   if (!config_bool(kf, group, "force-mono", &q->force_mono, err) ||
       !config_bool(kf, group, "force-duplex", &q->force_duplex, err) ||
       !config_bool(kf, group, "hide-job-names", &q->hide_job_names, err) ||
-      !config_int(kf, group, "job-expiry-hours", 0, 24 * 365, &q->job_expiry_hours, err) ||
+      !config_duration(kf, group, "job-expiry", &q->job_expiry_seconds, err) ||
       !config_int(kf, group, "max-held-jobs-per-user", 0, 100000, &q->max_held_per_user, err))
     return false;
   char *color = config_string(kf, group, "color", "auto");

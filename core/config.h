@@ -40,7 +40,7 @@ typedef struct quire_queue_config_s {
   /* Release and accounting policies (issue 5) */
   bool force_mono;         /* released jobs print monochrome (and are charged so) */
   bool force_duplex;       /* released one-sided jobs print two-sided-long-edge */
-  int job_expiry_hours;    /* unreleased held jobs are deleted after this (0: never) */
+  int job_expiry_seconds;  /* unreleased held jobs are deleted after this (0: never) */
   int max_held_per_user;   /* jobs a user may have held on this queue (0: no limit) */
   bool hide_job_names;     /* job names shown as "Job N" in lists, terminals and reports */
 } quire_queue_config_t;

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -180,34 +181,87 @@ job_result_t job_cancel_mine(quire_system_t *sys, const job_actor_t *actor, cons
   return r;
 }
 
-/* Aborts stale Create-Jobs and deletes expired history. */
+/* Deletes a job with its documents and thumbnail; the caller holds job_lock. */
+static void job_delete_locked(quire_system_t *sys, const store_job_t *j)
+{
+  size_t np = 0;
+  char **paths = store_job_delete(sys->store, j->id, &np);
+  for (size_t k = 0; k < np; k++)
+    spool_remove(sys->spool, paths[k]);
+  store_strings_free(paths, np);
+  if (j->thumbnail && unlink(j->thumbnail) != 0 && errno != ENOENT)
+    log_warn("job %d: cannot remove %s", j->id, j->thumbnail);
+}
+
+/* Seconds after which unreleased jobs of `queue` are deleted (0: never), from a snapshot. */
+static int job_expiry_for(const quire_queue_config_t *qs, size_t n, const char *queue)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(qs[i].name, queue))
+      return qs[i].job_expiry_seconds;
+  return 0;
+}
+
+/* Aborts stale Create-Jobs, deletes unreleased jobs past their queue's job-expiry, and
+ * deletes expired history. */
 void job_housekeeping(quire_system_t *sys, int timeout, int history_hours)
 {
   store_job_filter_t f = {.which = STORE_WHICH_ALL};
-  size_t n = 0;
+  size_t n = 0, nq = 0;
   time_t now = time(NULL);
+
+  /* Queue policies first: config_lock comes before job_lock. */
+  pthread_rwlock_rdlock(&sys->config_lock);
+  nq = sys->num_queues;
+  quire_queue_config_t *qs = calloc(nq + 1, sizeof(*qs));
+  if (!qs)
+    abort();
+  for (size_t i = 0; i < nq; i++) {
+    qs[i].name = util_strdup(sys->queues[i].config.name);
+    qs[i].job_expiry_seconds = sys->queues[i].config.job_expiry_seconds;
+  }
+  pthread_rwlock_unlock(&sys->config_lock);
 
   pthread_mutex_lock(&sys->job_lock);
   store_job_t **jobs = store_job_list(sys->store, &f, &n);
   for (size_t i = 0; i < n; i++) {
     store_job_t *j = jobs[i];
+    int expiry = job_expiry_for(qs, nq, j->queue);
     if (!j->closed && !job_terminal(j->state) && j->created + timeout < now) {
       log_warn("job %d: no document within multiple-operation-time-out (%d s), aborting",
                j->id, timeout);
       store_job_set_state(sys->store, j->id, JOB_ABORTED, "aborted-by-system",
                           "The document did not arrive in time.", true, 0, now);
+    } else if (j->state == JOB_HELD && j->closed && expiry > 0 &&
+               j->created + (time_t)expiry < now) {
+      job_delete_locked(sys, j);
+      log_info("job %d of %s on %s: not released within %d s (job-expiry), deleted", j->id,
+               j->owner, j->queue, expiry);
     } else if (job_terminal(j->state) && j->completed &&
                j->completed + (time_t)history_hours * 3600 < now) {
-      size_t np = 0;
-      char **paths = store_job_delete(sys->store, j->id, &np);
-      for (size_t k = 0; k < np; k++)
-        spool_remove(sys->spool, paths[k]);
-      store_strings_free(paths, np);
-      if (j->thumbnail && unlink(j->thumbnail) != 0 && errno != ENOENT)
-        log_warn("job %d: cannot remove %s", j->id, j->thumbnail);
+      job_delete_locked(sys, j);
       log_info("job %d: history expired, removed", j->id);
     }
   }
   store_jobs_free(jobs, n);
   pthread_mutex_unlock(&sys->job_lock);
+  for (size_t i = 0; i < nq; i++)
+    free(qs[i].name);
+  free(qs);
+}
+
+bool job_user_may_submit(quire_system_t *sys, const quire_queue_config_t *queue,
+                         const char *user, char *why, size_t len)
+{
+  if (queue->max_held_per_user <= 0 || !user)
+    return true;
+  store_job_filter_t f = {.queue = queue->name, .owner = user, .which = STORE_WHICH_NOT_COMPLETED};
+  size_t n = 0;
+  store_job_t **jobs = store_job_list(sys->store, &f, &n);
+  store_jobs_free(jobs, n);
+  if (!jobs || (int)n < queue->max_held_per_user)
+    return true;
+  snprintf(why, len, "You already have %zu job%s waiting on this printer (at most %d). Release "
+           "or delete some first.", n, n == 1 ? "" : "s", queue->max_held_per_user);
+  return false;
 }

@@ -66,8 +66,14 @@ job_result_t job_cancel_mine(quire_system_t *sys, const job_actor_t *actor, cons
 job_result_t job_abort(quire_system_t *sys, int job_id, const char *reasons,
                        const char *message);
 
-/* Aborts Create-Jobs whose document did not come within `timeout` seconds and deletes finished
- * jobs older than `history_hours` (with their documents). Called by housekeeping. */
+/* Aborts Create-Jobs whose document did not come within `timeout` seconds, deletes held jobs
+ * older than their queue's job-expiry and finished jobs older than `history_hours` (with
+ * their documents). Called by housekeeping. */
 void job_housekeeping(quire_system_t *sys, int timeout, int history_hours);
+
+/* False (with a sentence for the user in `why`) when `user` already has the queue's
+ * max-held-jobs-per-user jobs waiting on it. */
+bool job_user_may_submit(quire_system_t *sys, const quire_queue_config_t *queue,
+                         const char *user, char *why, size_t len);
 
 #endif

@@ -117,6 +117,8 @@ bool store_journal_append(store_t *store, store_record_t *rec,
                           bool *duplicate);
 /* Records with seq > after, in order, at most `limit` (0: all). Caller frees. */
 store_record_t **store_journal_list(store_t *store, int64_t after, int limit, size_t *count);
+/* The newest `limit` records of `user`, newest first. Caller frees. */
+store_record_t **store_journal_user(store_t *store, const char *user, int limit, size_t *count);
 /* The record of a delivery, or NULL. */
 store_record_t *store_journal_find(store_t *store, int64_t delivery);
 /* journal_head: the last sequence number and hash written (0 and "" when empty). */

@@ -401,6 +401,9 @@ static const char SQL_JOURNAL_BY_DELIVERY[] =
 static const char SQL_JOURNAL_LIST[] =
   "SELECT " RECORD_COLUMNS " FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 
+static const char SQL_JOURNAL_USER[] =
+  "SELECT " RECORD_COLUMNS " FROM journal WHERE user = ?1 ORDER BY seq DESC LIMIT ?2";
+
 static void *acc_row_record(sqlite3_stmt *st)
 {
   store_record_t *r = calloc(1, sizeof(*r));
@@ -512,6 +515,13 @@ store_record_t **store_journal_list(store_t *store, int64_t after, int limit, si
   return (store_record_t **)store_select(store, SQL_JOURNAL_LIST,
                                          STORE_ARGS(STORE_INT(after),
                                                     STORE_INT(limit > 0 ? limit : -1)),
+                                         acc_row_record, acc_drop_record, count);
+}
+
+store_record_t **store_journal_user(store_t *store, const char *user, int limit, size_t *count)
+{
+  return (store_record_t **)store_select(store, SQL_JOURNAL_USER,
+                                         STORE_ARGS(STORE_TEXT(user), STORE_INT(limit)),
                                          acc_row_record, acc_drop_record, count);
 }
 

@@ -283,3 +283,14 @@ int64_t system_max_document_size(quire_system_t *sys)
   pthread_rwlock_unlock(&sys->config_lock);
   return v;
 }
+
+bool system_queue_hides_names(quire_system_t *sys, const char *queue)
+{
+  bool hide = false;
+  pthread_rwlock_rdlock(&sys->config_lock);
+  for (size_t i = 0; i < sys->num_queues; i++)
+    if (!strcmp(sys->queues[i].config.name, queue))
+      hide = sys->queues[i].config.hide_job_names;
+  pthread_rwlock_unlock(&sys->config_lock);
+  return hide;
+}

@@ -70,6 +70,9 @@ void system_free(quire_system_t *sys);
  * restart and are reported as such. Takes ownership of `config` on success. */
 bool system_reload(quire_system_t *sys, quire_config_t *config, char **err);
 
+/* True when `queue` has hide-job-names set (lists show "Job N"). */
+bool system_queue_hides_names(quire_system_t *sys, const char *queue);
+
 /* Copies the current value of a few config settings (under the read lock). */
 int64_t system_max_document_size(quire_system_t *sys);
 

@@ -100,5 +100,9 @@ void ticket_options(const unsigned char *buf, size_t len, ticket_options_t *o)
   ipp_attribute_t *col = ippFindAttribute(t, "media-col", IPP_TAG_BEGIN_COLLECTION);
   if (col && !o->media[0])
     ticket_keyword(ippGetCollection(col, 0), "media-size-name", o->media, sizeof(o->media));
+  ipp_attribute_t *account = ippFindAttribute(t, "job-account-id", IPP_TAG_ZERO);
+  const char *acc = account ? ippGetString(account, 0, NULL) : NULL;
+  if (acc)
+    snprintf(o->account, sizeof(o->account), "%s", acc);
   ippDelete(t);
 }

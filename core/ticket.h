@@ -17,6 +17,7 @@ typedef struct ticket_options_s {
   bool monochrome;            /* print-color-mode monochrome (or a mono-only queue) */
   char media[64];             /* PWG media name, "" for the queue default */
   char print_scaling[16];     /* auto, auto-fit, fill, fit, none */
+  char account[128];          /* job-account-id (project or cost centre), "" if none */
 } ticket_options_t;
 
 /* Encodes `ticket` (its attributes, any groups). Returns a malloc'd buffer and *len, or NULL

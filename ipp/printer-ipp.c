@@ -163,9 +163,20 @@ void ipp_printer_validate_job(ipp_exchange_t *ex)
     ipp_exchange_check_document(ex);
 }
 
+/* Refuses a new job when its user has as many jobs waiting as the queue allows. */
+static bool ipp_printer_check_limit(ipp_exchange_t *ex)
+{
+  char why[256];
+  if (job_user_may_submit(ex->svc->sys, &ex->printer->config, ex->user, why, sizeof(why)))
+    return true;
+  ipp_exchange_status(ex, IPP_STATUS_ERROR_NOT_POSSIBLE, "%s", why);
+  return false;
+}
+
 bool ipp_printer_print_job_start(ipp_exchange_t *ex)
 {
-  if (!ipp_printer_check_ticket(ex) || !ipp_exchange_check_document(ex))
+  if (!ipp_printer_check_ticket(ex) || !ipp_printer_check_limit(ex) ||
+      !ipp_exchange_check_document(ex))
     return false;
   ex->pending_job = ipp_printer_new_job(ex);
   return ipp_exchange_open_document(ex);
@@ -195,7 +206,7 @@ void ipp_printer_print_job_finish(ipp_exchange_t *ex, store_doc_t *doc)
 
 void ipp_printer_create_job(ipp_exchange_t *ex)
 {
-  if (!ipp_printer_check_ticket(ex))
+  if (!ipp_printer_check_ticket(ex) || !ipp_printer_check_limit(ex))
     return;
   store_job_t *job = ipp_printer_new_job(ex);
   job_result_t r = job_submit(ex->svc->sys, job, NULL);

@@ -120,7 +120,13 @@ static void api_job(quire_system_t *sys, JsonBuilder *b, const store_job_t *j)
   web_json_int(b, "id", j->id);
   web_json_str(b, "queue", j->queue);
   web_json_str(b, "owner", j->owner);
-  web_json_str(b, "name", j->name);
+  if (system_queue_hides_names(sys, j->queue)) {
+    char hidden[32];
+    snprintf(hidden, sizeof(hidden), "Job %d", j->id);
+    web_json_str(b, "name", hidden);
+  } else {
+    web_json_str(b, "name", j->name);
+  }
   web_json_int(b, "state", j->state);
   web_json_str(b, "state_name", api_state_name(j->state));
   json_builder_set_member_name(b, "reasons");
