@@ -6,7 +6,7 @@
  */
 #include "ipp-private.h"
 
-#include "../core/auth.h"
+#include "../core/users.h"
 #include "../core/util.h"
 
 #include <glib.h>
@@ -324,10 +324,16 @@ static bool ipp_exchange_authenticate(ipp_exchange_t *ex)
                ex->op != IPP_OP_GET_JOB_ATTRIBUTES;
 
   if (ex->basic_user) {
-    if (!auth_check_user(ex->svc->sys->store, ex->basic_user, ex->basic_password, &ex->admin)) {
+    store_user_t *u = NULL;
+    char msg[256];
+    if (users_login_password(ex->svc->sys->users, ex->basic_user, ex->basic_password, ex->remote,
+                             &u, msg, sizeof(msg)) != USERS_LOGIN_OK) {
+      log_info("ipp %s: HTTP Basic login of '%s' refused: %s", ex->remote, ex->basic_user, msg);
       ex->http_status = 401;
       return false;
     }
+    ex->admin = u->admin;
+    store_user_free(u);
     ex->authenticated = true;
     ex->user = util_strdup(ex->basic_user);
     return true;
