@@ -24,7 +24,9 @@ STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \
-            $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o
+            $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o \
+            $(TLS_OBJS)
+TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
@@ -38,7 +40,8 @@ RENDER_BINS =
 include render/render.mk
 include tests/bench/bench.mk
 
-TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns
+TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns \
+             $(B)/tests/test-tls
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
 
 .PHONY: all deps run test bench clean check-deps-direction asan
@@ -77,6 +80,9 @@ $(B)/tests/test-ipp-attrs: $(B)/tests/unit/test-ipp-attrs.o $(B)/ipp/printer-att
 
 $(B)/tests/test-mdns: $(B)/tests/unit/test-mdns.o $(B)/mdns/txt.o $(B)/mdns/zone.o \
                       $(B)/ipp/printer-attrs.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-tls: $(B)/tests/unit/test-tls.o $(TLS_OBJS) $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/mkdocs: $(B)/tests/tools/mkdocs.o
