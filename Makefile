@@ -30,7 +30,6 @@ TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
-WEB_OBJS  = $(B)/web/http.o $(B)/web/route.o $(B)/web/api.o
 DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(MDNS_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
             $(STORE_OBJS) $(B)/core/auth.o $(B)/core/cli-dnssd.o $(B)/mdns/zone.o
@@ -38,6 +37,7 @@ CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/u
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =
 include render/render.mk
+include web/web.mk
 include tests/bench/bench.mk
 
 TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns \

@@ -3,8 +3,9 @@
  * AvahiThreadedPoll: one thread, woken only by D-Bus messages, so it costs nothing while idle).
  *
  * Per queue, one entry group holds: _ipp._tcp with the subtypes _universal (iOS) and _print
- * (Mopria / IPP Everywhere), _ipps._tcp with the same subtypes when TLS is on, and _printer._tcp
- * on port 0, the LPD name reservation that CUPS and PAPPL also register to defend the name.
+ * (Mopria / IPP Everywhere), _ipps._tcp with the same subtypes on the TLS port when TLS is on,
+ * and _printer._tcp on port 0, the LPD name reservation that CUPS and PAPPL also register to
+ * defend the name.
  *
  * Life cycle: the client is created with AVAHI_CLIENT_NO_FAIL, so quired starts whether or not
  * avahi-daemon runs. When the daemon goes away the client is recreated and waits for it; when
@@ -45,7 +46,8 @@ struct mdns_publisher_s {
   AvahiTimeout *retry;         /* armed only while the client cannot be created */
   ipp_service_t *ipp;
   int port;
-  bool tls;
+  int tls_port;                /* where _ipps._tcp points (the TLS listener) */
+  bool tls;                    /* tls_port != 0 */
   mdns_status_cb_t cb;
   void *cb_data;
   pub_entry_t **entries;
@@ -81,9 +83,9 @@ static int pub_entry_add(pub_entry_t *e, AvahiStringList *txt)
     char universal[64], print[64];
     snprintf(universal, sizeof(universal), "_universal._sub.%s", types[i]);
     snprintf(print, sizeof(print), "_print._sub.%s", types[i]);
+    int port = strcmp(types[i], "_ipps._tcp") ? e->pub->port : e->pub->tls_port;
     r = avahi_entry_group_add_service_strlst(e->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                             e->name, types[i], NULL, NULL,
-                                             (uint16_t)e->pub->port, txt);
+                                             e->name, types[i], NULL, NULL, (uint16_t)port, txt);
     if (r == AVAHI_OK)
       r = avahi_entry_group_add_service_subtype(e->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
                                                 0, e->name, types[i], NULL, universal);
@@ -366,7 +368,7 @@ static void pub_client_cb(AvahiClient *c, AvahiClientState state, void *data)
   }
 }
 
-mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, bool tls,
+mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, int tls_port,
                                        mdns_status_cb_t cb, void *cb_data, char **err)
 {
   mdns_publisher_t *pub = calloc(1, sizeof(*pub));
@@ -375,7 +377,8 @@ mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, bool tls,
     abort();
   pub->ipp = ipp;
   pub->port = port;
-  pub->tls = tls;
+  pub->tls_port = tls_port;
+  pub->tls = tls_port > 0;
   pub->cb = cb;
   pub->cb_data = cb_data;
   if (!(pub->poll = avahi_threaded_poll_new())) {
