@@ -110,8 +110,8 @@ char **tls_names_collect(const char *server_name, size_t *count)
 {
   GPtrArray *list = g_ptr_array_new();
 
-  if (server_name && *server_name)
-    tls_names_add_host(list, server_name);
+  if (server_name && *server_name && strcmp(server_name, "localhost"))
+    tls_names_add_host(list, server_name);   /* first: the CN of a self-signed certificate */
   tls_names_add_hostname(list);
   tls_names_add(list, "DNS", "localhost");
   tls_names_add(list, "IP", "127.0.0.1");

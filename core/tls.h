@@ -81,8 +81,9 @@ void tls_pem_free(char *pem);
 
 /* ---- self-signed certificates (tls-selfsigned.c) ----------------------------------------- */
 
-/* The subjectAltNames a self-signed certificate of this appliance needs: `server_name`, the
- * host name (and HOST.local, or the short name and SHORT.local of a dotted one), localhost,
+/* The subjectAltNames a self-signed certificate of this appliance needs: `server_name` (unless
+ * it is localhost), the host name (and HOST.local, or the short name and SHORT.local of a
+ * dotted one), localhost,
  * every non-link-local interface address, 127.0.0.1 and ::1, as "DNS:..." / "IP:..." without
  * duplicates. Returns a malloc'd array of *count malloc'd strings (free with
  * tls_names_free). */

@@ -249,9 +249,9 @@ http_server_t *http_server_start(quire_system_t *sys, ipp_service_t *ipp, char *
                        tls_port);
   else if (tls_port && !MHD_is_feature_supported(MHD_FEATURE_TLS))
     *err = util_strdup("this libmicrohttpd has no TLS support; set tls-port = 0");
-  else if ((srv->plain = http_listener_start(srv, port, MHD_INVALID_SOCKET, NULL, NULL, err)) &&
-           tls_port)
-    http_server_start_tls(srv, tls_port, server_name, renew_days, err);
+  /* TLS first: once the plain port answers (what `quire` and the tests wait for), both do. */
+  else if (!tls_port || http_server_start_tls(srv, tls_port, server_name, renew_days, err))
+    srv->plain = http_listener_start(srv, port, MHD_INVALID_SOCKET, NULL, NULL, err);
   free(server_name);
   if (*err) {
     http_server_stop(srv, 0);
