@@ -77,7 +77,8 @@ static void http_listener_free(http_listener_t *l)
 }
 
 /* Starts one listener on `port` (or on the already listening socket `sock`, when not
- * MHD_INVALID_SOCKET). A TLS listener takes ownership of `cert` and `key`. */
+ * MHD_INVALID_SOCKET). A TLS listener takes ownership of `cert` and `key`. NULL with *err
+ * (replaced, malloc'd) on failure. */
 static http_listener_t *http_listener_start(http_server_t *srv, int port, MHD_socket sock,
                                             char *cert, char *key, char **err)
 {
@@ -98,8 +99,9 @@ static http_listener_t *http_listener_start(http_server_t *srv, int port, MHD_so
   char *listen = util_strdup(srv->sys->config->listen);
   unsigned maxconn = (unsigned)srv->sys->config->max_connections;
   pthread_rwlock_unlock(&srv->sys->config_lock);
+  char *why = NULL;
   struct sockaddr *addr = sock == MHD_INVALID_SOCKET
-                          ? http_bind_addr(listen, port, &a4, &a6, &flags, err) : NULL;
+                          ? http_bind_addr(listen, port, &a4, &a6, &flags, &why) : NULL;
   struct MHD_OptionItem opts[8];
   size_t n = 0;
   opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, maxconn, NULL};
@@ -116,16 +118,18 @@ static http_listener_t *http_listener_start(http_server_t *srv, int port, MHD_so
   }
   opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-  if (!*err)
+  if (!why)
     l->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, http_access, l,
                               MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, l,
                               MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
                               MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-  if (!l->mhd && !*err)
-    *err = util_printf("cannot listen on %s port %d (in use, or not allowed)%s", listen, port,
-                       cert ? " with TLS" : "");
+  if (!l->mhd && !why)
+    why = util_printf("cannot listen on %s port %d (in use, or not allowed)%s", listen, port,
+                      cert ? " with TLS" : "");
   free(listen);
   if (!l->mhd) {
+    free(*err);
+    *err = why;
     http_listener_free(l);
     return NULL;
   }

@@ -249,12 +249,12 @@ static void login_post(const web_ctx_t *ctx, const web_request_t *req, web_reply
     login_refuse(req, rep, 429, "limited", "too many failed logins from this address; "
                                            "try again later");
   } else if (login_read(req, rep, &user, &password)) {
-    double floor = login_floor(ctx->limiter), start = util_now();
+    double start = util_now();
     if (login_check_credential(ctx, user, password, &admin)) {
       login_accept(ctx, req, rep, user, admin);
     } else {
       login_count_failure(ctx->limiter, req->remote, window);
-      login_pad(start, floor);
+      login_pad(start, login_floor(ctx->limiter));
       log_warn("web: failed login as '%s' from %s", user, req->remote);
       login_refuse(req, rep, 401, "wrong", "wrong user name or password");
     }
