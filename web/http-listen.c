@@ -223,7 +223,16 @@ static bool http_server_start_tls(http_server_t *srv, int tls_port, const char *
   free(dir);
   if (!srv->tls)
     return false;
+  free(tls_store_expiry_warning(srv->tls, renew_days));   /* logged when near */
   tls_store_pem(srv->tls, &cert, &key);
+  char *why = NULL;
+  if (!http_server_tls_try(cert, key, &why)) {   /* say so rather than "cannot listen" */
+    *err = util_printf("DATA/tls: %s", why);
+    free(why);
+    free(cert);
+    tls_pem_free(key);
+    return false;
+  }
   srv->secure = http_listener_start(srv, tls_port, MHD_INVALID_SOCKET, cert, key, err);
   return srv->secure != NULL;
 }

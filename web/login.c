@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #define LOGIN_SLOTS 256         /* client addresses whose failures are remembered */
+#define LOGIN_FLOOR_MAX 2.0     /* seconds: the longest a failed login is made to take */
 
 typedef struct login_slot_s {
   char addr[64];
@@ -29,7 +30,7 @@ typedef struct login_slot_s {
 struct web_login_limiter_s {
   pthread_mutex_t lock;
   login_slot_t slots[LOGIN_SLOTS];
-  double floor;                 /* seconds one password check takes; 0 until measured */
+  double floor;                 /* seconds a failed login takes at least; 0 until measured */
 };
 
 web_login_limiter_t *web_login_limiter_new(void)
@@ -99,21 +100,29 @@ static void login_count_failure(web_login_limiter_t *l, const char *addr, int wi
   pthread_mutex_unlock(&l->lock);
 }
 
-/* The shortest time a failed login may take: one password hash check, measured once. */
-static double login_floor(web_login_limiter_t *l)
+/* The shortest time a failed login may take: at first one password hash check, measured on
+ * the first failure; then the longest failure seen (up to LOGIN_FLOOR_MAX), so that on a
+ * busy machine an unknown user's failure is still no quicker than a wrong password's. */
+static double login_floor(web_login_limiter_t *l, double took)
 {
   pthread_mutex_lock(&l->lock);
   double floor = l->floor;
   pthread_mutex_unlock(&l->lock);
-  if (floor > 0)
-    return floor;
-  char *dummy = auth_password_hash("quire-timing-reference");
-  double t0 = util_now();
-  auth_password_verify("not-the-password", dummy);
-  floor = util_now() - t0;
-  free(dummy);
+  if (floor <= 0) {
+    char *dummy = auth_password_hash("quire-timing-reference");
+    double t0 = util_now();
+    auth_password_verify("not-the-password", dummy);
+    floor = util_now() - t0;
+    free(dummy);
+  }
+  if (took > floor)
+    floor = took;
+  if (floor > LOGIN_FLOOR_MAX)
+    floor = LOGIN_FLOOR_MAX;
   pthread_mutex_lock(&l->lock);
-  l->floor = floor;
+  if (floor > l->floor)
+    l->floor = floor;
+  floor = l->floor;
   pthread_mutex_unlock(&l->lock);
   return floor;
 }
@@ -254,7 +263,7 @@ static void login_post(const web_ctx_t *ctx, const web_request_t *req, web_reply
       login_accept(ctx, req, rep, user, admin);
     } else {
       login_count_failure(ctx->limiter, req->remote, window);
-      login_pad(start, login_floor(ctx->limiter));
+      login_pad(start, login_floor(ctx->limiter, util_now() - start));
       log_warn("web: failed login as '%s' from %s", user, req->remote);
       login_refuse(req, rep, 401, "wrong", "wrong user name or password");
     }

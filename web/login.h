@@ -2,8 +2,9 @@
  * login.h: web console login, logout and session info (POST /api/login, POST /api/logout,
  * GET /api/session), and the per-address limit on failed logins.
  *
- * A failed login always takes as long as one password hash check, whether the user exists or
- * not, and says only "wrong user name or password". After `login-rate-limit` failures from
+ * A failed login takes at least as long as the slowest one so far (a password hash check, or
+ * more on a busy machine), whether the user exists or not, and says only "wrong user name or
+ * password". After `login-rate-limit` failures from
  * one client address within `login-rate-window` seconds, that address gets 429 until the
  * window ends (a success does not reset the count).
  */

@@ -38,12 +38,18 @@ def daemon_with_users(ctx, config=""):
     return d
 
 
-@test
-def admin_apis_refuse_anonymous_and_users(ctx):
-    d = daemon_with_users(ctx)
+def three_clients(d):
+    """An anonymous client, alice's session and root's (admin) session."""
     anon, user, admin = WebClient(d), WebClient(d), WebClient(d)
     user.login_ok("alice", "alice-pw")
     admin.login_ok("root", "root-pw")
+    return anon, user, admin
+
+
+@test
+def admin_apis_refuse_anonymous_and_users(ctx):
+    d = daemon_with_users(ctx)
+    anon, user, admin = three_clients(d)
     for path in ADMIN_GETS:
         check_eq(anon.get(path).status, 401, "anonymous GET " + path)
         r = user.get(path)
@@ -278,9 +284,7 @@ def form_login_redirects_only_locally(ctx):
 @test
 def pages_are_gated(ctx):
     d = daemon_with_users(ctx)
-    anon, user, admin = WebClient(d), WebClient(d), WebClient(d)
-    user.login_ok("alice", "alice-pw")
-    admin.login_ok("root", "root-pw")
+    anon, user, admin = three_clients(d)
     check_eq((anon.get("/").status, anon.last.header("Location")), (303, "/login?next=/"),
              "anonymous /")
     check_eq(anon.get("/admin/tls").header("Location"), "/login?next=/admin/tls",

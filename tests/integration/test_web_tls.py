@@ -7,7 +7,7 @@ same routes; TLS 1.2 and 1.3 both work; an uploaded CA-issued certificate (with 
 served at once, without the port ever closing, and after a restart; bad uploads (another
 certificate's key, garbage, an encrypted key) are refused with a clear message and the old
 certificate stays, in use and on disk; a certificate that expires within the warning period
-raises an alert in /api/status and the log; tls-port = 0 means no TLS at all.
+raises an alert in /api/status and the log (at start, and once a day); tls-port = 0 means no TLS at all.
 
 Run: python3 tests/integration/test_web_tls.py --bin build
 """
@@ -178,6 +178,15 @@ def tls_port_serves_the_same_routes(ctx):
                  "negotiated version")
 
 
+def admin_and_leaf(d, sans=("DNS:print.example.test", "IP:127.0.0.1")):
+    """An admin's TLS session, a test CA and a leaf certificate for print.example.test:
+    (client, ca, leaf path, key path, chain PEM)."""
+    c = admin(d)
+    ca = make_ca(d.workdir)
+    leaf, key, chain = make_leaf(d.workdir, ca, "leaf", "print.example.test", list(sans))
+    return c, ca, leaf, key, chain
+
+
 def upload(c, cert_pem, key_pem):
     return c.request("PUT", "/api/tls/certificate",
                      json_body={"certificate": cert_pem, "key": key_pem})
@@ -186,10 +195,7 @@ def upload(c, cert_pem, key_pem):
 @test
 def uploaded_certificate_is_served_at_once(ctx):
     d = ctx.daemon()
-    c = admin(d)
-    ca = make_ca(d.workdir)
-    leaf, key, chain = make_leaf(d.workdir, ca, "leaf", "print.example.test",
-                                 ["DNS:print.example.test", "IP:127.0.0.1"])
+    c, ca, leaf, key, chain = admin_and_leaf(d)
     stop = threading.Event()
     seen, errors = set(), []
 
@@ -236,10 +242,7 @@ def uploaded_certificate_is_served_at_once(ctx):
 @test
 def bad_uploads_are_refused_and_change_nothing(ctx):
     d = ctx.daemon()
-    c = admin(d)
-    ca = make_ca(d.workdir)
-    leaf, key, chain = make_leaf(d.workdir, ca, "leaf", "print.example.test",
-                                 ["DNS:print.example.test"])
+    c, ca, leaf, key, chain = admin_and_leaf(d)
     _, other_key, _ = make_leaf(d.workdir, ca, "other", "other.example.test",
                                 ["DNS:other.example.test"])
     enc = os.path.join(d.workdir, "enc.key")
@@ -291,6 +294,8 @@ def expiry_warning_in_status_and_log(ctx):
     # warned once a day, not at every status request
     d.api("/api/status")
     check_eq(d.log_text().count("expires on"), 1, "log lines of the warning")
+    d.restart()
+    check("expires on" in d.log_text(), "the warning is logged at start too")
     d.stop()
     d.write_config("[server]\ntls-expiry-warning = 5\n")
     d.start()
@@ -301,9 +306,7 @@ def expiry_warning_in_status_and_log(ctx):
 @test
 def a_new_self_signed_certificate_on_request(ctx):
     d = ctx.daemon()
-    c = admin(d)
-    ca = make_ca(d.workdir)
-    _, key, chain = make_leaf(d.workdir, ca, "leaf", "print.example.test", ["DNS:x.test"])
+    c, _, _, key, chain = admin_and_leaf(d)
     check_eq(upload(c, chain, read(key)).status, 200, "upload")
     r = c.post("/api/tls/self-signed")
     check(r.status == 200 and r.json["self_signed"], "back to self-signed: %r", r)
