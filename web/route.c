@@ -30,11 +30,9 @@ static const web_route_t *const web_route_tables[] = {
 
 /* Content-Security-Policy of every reply: this site only, no inline script or style, no
  * plugins, never framed, forms post here only. */
-#define WEB_CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
-                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 #define WEB_CSP_FRAMEABLE "default-src 'self'; script-src 'self'; style-src 'self'; " \
-                          "img-src 'self' data:; object-src 'none'; base-uri 'none'; " \
-                          "form-action 'self'"
+                          "img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+#define WEB_CSP WEB_CSP_FRAMEABLE "; frame-ancestors 'none'"
 
 /* Adds the headers every reply carries (see web_dispatch). */
 static void web_reply_security_headers(web_reply_t *rep)
