@@ -27,11 +27,12 @@ STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/st
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \
             $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o \
-            $(B)/core/users.o $(B)/core/users-import.o $(B)/core/accounting.o
+            $(B)/core/users.o $(B)/core/users-import.o $(B)/core/accounting.o \
+            $(TLS_OBJS)
+TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
-WEB_OBJS  = $(B)/web/http.o $(B)/web/route.o $(B)/web/api.o
 DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(MDNS_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
             $(STORE_OBJS) $(B)/core/auth.o $(B)/core/users.o $(B)/core/users-import.o \
@@ -41,10 +42,12 @@ CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/u
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =
 include render/render.mk
+include web/web.mk
 include tests/bench/bench.mk
 
 TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns \
-             $(B)/tests/test-users $(B)/tests/test-accounting
+             $(B)/tests/test-users $(B)/tests/test-accounting \
+             $(B)/tests/test-tls
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
 
 .PHONY: all deps run test bench clean check-deps-direction asan
@@ -91,6 +94,9 @@ $(B)/tests/test-ipp-attrs: $(B)/tests/unit/test-ipp-attrs.o $(B)/ipp/printer-att
 
 $(B)/tests/test-mdns: $(B)/tests/unit/test-mdns.o $(B)/mdns/txt.o $(B)/mdns/zone.o \
                       $(B)/ipp/printer-attrs.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-tls: $(B)/tests/unit/test-tls.o $(TLS_OBJS) $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/mkdocs: $(B)/tests/tools/mkdocs.o

@@ -219,7 +219,14 @@ static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
       !config_int(kf, g, "job-history-hours", 0, 24 * 365, &c->job_history_hours, err) ||
       !config_int(kf, g, "render-workers", 1, 16, &c->render_workers, err) ||
       !config_int(kf, g, "render-timeout", 1, 86400, &c->render_timeout, err) ||
-      !config_int(kf, g, "render-cpu", 1, 86400, &c->render_cpu, err))
+      !config_int(kf, g, "render-cpu", 1, 86400, &c->render_cpu, err) ||
+      !config_int(kf, g, "tls-port", 0, 65535, &c->tls_port, err) ||
+      !config_int(kf, g, "tls-expiry-warning", 1, 3650, &c->tls_expiry_warning, err) ||
+      !config_int(kf, g, "session-idle-timeout", 1, 7 * 86400, &c->session_idle_timeout, err) ||
+      !config_int(kf, g, "session-lifetime", 1, 30 * 86400, &c->session_lifetime, err) ||
+      !config_int(kf, g, "max-sessions", 1, 1000000, &c->max_sessions, err) ||
+      !config_int(kf, g, "login-rate-limit", 0, 1000000, &c->login_rate_limit, err) ||
+      !config_int(kf, g, "login-rate-window", 1, 86400, &c->login_rate_window, err))
     return false;
   config_override(kf, g, "render-command", &c->render_command);
 
@@ -365,6 +372,13 @@ quire_config_t *config_load(const char *path, char **err)
   c->accounting.site = util_strdup("");
   c->accounting.currency = util_strdup("EUR");
   c->accounting.color_on_mono = true;
+  c->tls_port = QUIRE_DEFAULT_TLS_PORT;
+  c->tls_expiry_warning = 30;
+  c->session_idle_timeout = 30 * 60;
+  c->session_lifetime = 12 * 3600;
+  c->max_sessions = 1000;
+  c->login_rate_limit = 10;
+  c->login_rate_window = 300;
 
   if (path) {
     kf = g_key_file_new();

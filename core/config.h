@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define QUIRE_DEFAULT_PORT 8631
+#define QUIRE_DEFAULT_TLS_PORT 8632
 
 /* Colour policy of a pull queue: what it advertises and accepts. */
 typedef enum quire_color_policy_e {
@@ -83,6 +84,13 @@ typedef struct quire_config_s {
   int64_t render_memory;   /* address-space limit of a renderer, bytes */
   quire_security_config_t security;
   quire_accounting_config_t accounting;
+  int tls_port;            /* HTTPS and IPPS port; 0: no TLS listener */
+  int tls_expiry_warning;  /* days before the certificate expires that alerts start */
+  int session_idle_timeout; /* seconds a web session lives without a request */
+  int session_lifetime;    /* seconds a web session lives at most */
+  int max_sessions;        /* web sessions kept at once (oldest dropped beyond) */
+  int login_rate_limit;    /* failed logins allowed per client address per window; 0: any */
+  int login_rate_window;   /* seconds of that window */
   quire_queue_config_t *queues;
   size_t num_queues;
 } quire_config_t;

@@ -23,6 +23,7 @@
 typedef struct main_flags_s {
   const char *config, *data_dir, *log_level, *listen;
   int port;
+  int tls_port;                 /* -1: not given */
 } main_flags_t;
 
 static void main_usage(FILE *f)
@@ -31,9 +32,10 @@ static void main_usage(FILE *f)
              "  -c, --config FILE      configuration file (INI; see docs/configuration.md)\n"
              "  -d, --data-dir DIR     state directory (store, spool)\n"
              "  -p, --port N           TCP port for IPP, web and API (default %d)\n"
+             "  -t, --tls-port N       TCP port for IPPS and HTTPS, 0 for none (default %d)\n"
              "  -l, --log-level LEVEL  error, warn, info or debug\n"
              "  -L, --listen ADDR      '*' for every address, or one IP address\n"
-             "  -h, --help             this text\n", QUIRE_DEFAULT_PORT);
+             "  -h, --help             this text\n", QUIRE_DEFAULT_PORT, QUIRE_DEFAULT_TLS_PORT);
 }
 
 /* Parses argv; returns false (after printing why) on a bad flag. */
@@ -42,12 +44,13 @@ static bool main_parse(int argc, char **argv, main_flags_t *fl)
   static const struct option opts[] = {
     {"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
     {"port", required_argument, NULL, 'p'}, {"log-level", required_argument, NULL, 'l'},
-    {"listen", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
+    {"listen", required_argument, NULL, 'L'}, {"tls-port", required_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
   int ch;
 
   memset(fl, 0, sizeof(*fl));
-  while ((ch = getopt_long(argc, argv, "c:d:p:l:L:h", opts, NULL)) != -1) {
+  fl->tls_port = -1;
+  while ((ch = getopt_long(argc, argv, "c:d:p:l:L:t:h", opts, NULL)) != -1) {
     switch (ch) {
     case 'c': fl->config = optarg; break;
     case 'd': fl->data_dir = optarg; break;
@@ -57,6 +60,13 @@ static bool main_parse(int argc, char **argv, main_flags_t *fl)
       fl->port = atoi(optarg);
       if (fl->port < 1 || fl->port > 65535) {
         fprintf(stderr, "quired: --port must be 1-65535\n");
+        return false;
+      }
+      break;
+    case 't':
+      fl->tls_port = atoi(optarg);
+      if (fl->tls_port < 0 || fl->tls_port > 65535) {
+        fprintf(stderr, "quired: --tls-port must be 0-65535\n");
         return false;
       }
       break;
@@ -96,6 +106,8 @@ static quire_config_t *main_config(const main_flags_t *fl)
   }
   if (fl->port)
     c->port = fl->port;
+  if (fl->tls_port >= 0)
+    c->tls_port = fl->tls_port;
   if (fl->log_level)
     c->log_level = config_parse_log_level(fl->log_level);
   return c;
@@ -123,8 +135,10 @@ static void main_dnssd_status(void *data, const char *queue, const char *name, c
   advert_table_set(((quire_system_t *)data)->adverts, queue, name, state);
 }
 
-/* Starts or stops DNS-SD to match the configuration, or refreshes it after a reload. */
-static void main_dnssd(quire_system_t *sys, ipp_service_t *ipp, mdns_publisher_t **pub)
+/* Starts or stops DNS-SD to match the configuration, or refreshes it after a reload.
+ * `tls_port` (0: none) is where _ipps._tcp is advertised. */
+static void main_dnssd(quire_system_t *sys, ipp_service_t *ipp, int tls_port,
+                       mdns_publisher_t **pub)
 {
   pthread_rwlock_rdlock(&sys->config_lock);
   bool on = sys->config->dnssd;
@@ -135,7 +149,7 @@ static void main_dnssd(quire_system_t *sys, ipp_service_t *ipp, mdns_publisher_t
   if (on && *pub) {
     mdns_publisher_refresh(*pub);
   } else if (on) {
-    if (!(*pub = mdns_publisher_start(ipp, port, false, main_dnssd_status, sys, &err))) {
+    if (!(*pub = mdns_publisher_start(ipp, port, tls_port, main_dnssd_status, sys, &err))) {
       log_error("dns-sd: %s; queues are reachable by URI only", err);
       free(err);
     }
@@ -148,7 +162,7 @@ static void main_dnssd(quire_system_t *sys, ipp_service_t *ipp, mdns_publisher_t
 
 /* Waits for signals until asked to stop. */
 static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t *ipp,
-                      mdns_publisher_t **pub, const sigset_t *set)
+                      int tls_port, mdns_publisher_t **pub, const sigset_t *set)
 {
   for (;;) {
     int sig = 0;
@@ -170,7 +184,7 @@ static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t
     } else {
       log_set_level(c->log_level);
       ipp_service_reload(ipp);
-      main_dnssd(sys, ipp, pub);
+      main_dnssd(sys, ipp, tls_port, pub);
     }
   }
 }
@@ -218,9 +232,10 @@ int main(int argc, char **argv)
   log_info("quired listening on port %d with %zu queue(s); data in %s", port, sys->num_queues,
            sys->config->data_dir);
 
+  int tls_port = http_server_tls_port(http);
   mdns_publisher_t *pub = NULL;
-  main_dnssd(sys, ipp, &pub);
-  main_loop(&fl, sys, ipp, &pub, &set);
+  main_dnssd(sys, ipp, tls_port, &pub);
+  main_loop(&fl, sys, ipp, tls_port, &pub, &set);
   mdns_publisher_stop(pub);
   http_server_stop(http, SHUTDOWN_GRACE_SECONDS);
   ipp_service_free(ipp);

@@ -50,11 +50,11 @@ typedef struct mdns_publisher_s mdns_publisher_t;
 typedef void (*mdns_status_cb_t)(void *data, const char *queue, const char *name,
                                  const char *state);
 
-/* Starts publishing every queue of `ipp` on `port` (plus _ipps when `tls`). Does not need
- * avahi-daemon to be running: the services appear when it starts and come back whenever it
- * restarts. Returns NULL with *err (malloc'd) only if the Avahi thread cannot be created.
- * Stop it with mdns_publisher_stop. */
-mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, bool tls,
+/* Starts publishing every queue of `ipp`: _ipp._tcp on `port`, and _ipps._tcp on `tls_port`
+ * unless it is 0. Does not need avahi-daemon to be running: the services appear when it
+ * starts and come back whenever it restarts. Returns NULL with *err (malloc'd) only if the
+ * Avahi thread cannot be created. Stop it with mdns_publisher_stop. */
+mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, int tls_port,
                                        mdns_status_cb_t cb, void *cb_data, char **err);
 
 /* Re-reads the queues and updates the records (added, removed, renamed or changed queues). */

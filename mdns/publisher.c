@@ -3,8 +3,9 @@
  * AvahiThreadedPoll: one thread, woken only by D-Bus messages, so it costs nothing while idle).
  *
  * Per queue, one entry group holds: _ipp._tcp with the subtypes _universal (iOS) and _print
- * (Mopria / IPP Everywhere), _ipps._tcp with the same subtypes when TLS is on, and _printer._tcp
- * on port 0, the LPD name reservation that CUPS and PAPPL also register to defend the name.
+ * (Mopria / IPP Everywhere), _ipps._tcp with the same subtypes on the TLS port when TLS is on,
+ * and _printer._tcp on port 0, the LPD name reservation that CUPS and PAPPL also register to
+ * defend the name.
  *
  * Life cycle: the client is created with AVAHI_CLIENT_NO_FAIL, so quired starts whether or not
  * avahi-daemon runs. When the daemon goes away the client is recreated and waits for it; when
@@ -45,7 +46,8 @@ struct mdns_publisher_s {
   AvahiTimeout *retry;         /* armed only while the client cannot be created */
   ipp_service_t *ipp;
   int port;
-  bool tls;
+  int tls_port;                /* where _ipps._tcp points (the TLS listener) */
+  bool tls;                    /* tls_port != 0 */
   mdns_status_cb_t cb;
   void *cb_data;
   pub_entry_t **entries;
@@ -69,9 +71,20 @@ static void pub_types(const pub_entry_t *e, const char *types[3])
   types[2] = NULL;
 }
 
+/* The TXT record of `e` for service type `type`: the queue's, plus TLS=1.2 for _ipps (the
+ * plain port offers no TLS upgrade). Caller frees with avahi_string_list_free. */
+static AvahiStringList *pub_txt(const pub_entry_t *e, const char *type)
+{
+  AvahiStringList *txt = avahi_string_list_new_from_array((const char **)e->svc.txt,
+                                                          (int)e->svc.num_txt);
+  if (!strcmp(type, "_ipps._tcp"))
+    txt = avahi_string_list_add(txt, "TLS=1.2");
+  return txt;
+}
+
 /* Adds the services of `e` under e->name to its (empty) group and commits it. Returns an
  * Avahi error code (AVAHI_OK, AVAHI_ERR_COLLISION, ...). */
-static int pub_entry_add(pub_entry_t *e, AvahiStringList *txt)
+static int pub_entry_add(pub_entry_t *e)
 {
   const char *types[3];
   int r = AVAHI_OK;
@@ -81,9 +94,11 @@ static int pub_entry_add(pub_entry_t *e, AvahiStringList *txt)
     char universal[64], print[64];
     snprintf(universal, sizeof(universal), "_universal._sub.%s", types[i]);
     snprintf(print, sizeof(print), "_print._sub.%s", types[i]);
+    int port = strcmp(types[i], "_ipps._tcp") ? e->pub->port : e->pub->tls_port;
+    AvahiStringList *txt = pub_txt(e, types[i]);
     r = avahi_entry_group_add_service_strlst(e->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
-                                             e->name, types[i], NULL, NULL,
-                                             (uint16_t)e->pub->port, txt);
+                                             e->name, types[i], NULL, NULL, (uint16_t)port, txt);
+    avahi_string_list_free(txt);
     if (r == AVAHI_OK)
       r = avahi_entry_group_add_service_subtype(e->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
                                                 0, e->name, types[i], NULL, universal);
@@ -103,20 +118,17 @@ static int pub_entry_add(pub_entry_t *e, AvahiStringList *txt)
  * is already taken locally. Called with the poll lock held and a running client. */
 static void pub_entry_register(pub_entry_t *e)
 {
-  AvahiStringList *txt = avahi_string_list_new_from_array((const char **)e->svc.txt,
-                                                          (int)e->svc.num_txt);
   int r;
 
   for (;;) {
     mdns_name_candidate(e->name, sizeof(e->name), e->svc.name, e->attempt);
-    r = pub_entry_add(e, txt);
+    r = pub_entry_add(e);
     if (r != AVAHI_ERR_COLLISION || e->attempt + 1 >= PUB_MAX_ATTEMPTS)
       break;
     avahi_entry_group_reset(e->group);
     e->attempt++;
     log_warn("dns-sd: name '%s' already taken on this host; trying the next one", e->name);
   }
-  avahi_string_list_free(txt);
   if (r != AVAHI_OK) {
     log_error("dns-sd: cannot advertise queue %s as '%s': %s", e->svc.queue, e->name,
               avahi_strerror(r));
@@ -219,18 +231,17 @@ static void pub_entry_update(pub_entry_t *e, mdns_service_t *svc)
     avahi_entry_group_reset(e->group);
     pub_entry_register(e);
   } else if (retxt) {
-    AvahiStringList *txt = avahi_string_list_new_from_array((const char **)e->svc.txt,
-                                                            (int)e->svc.num_txt);
     const char *types[3];
     pub_types(e, types);
     for (int i = 0; types[i]; i++) {
+      AvahiStringList *txt = pub_txt(e, types[i]);
       int r = avahi_entry_group_update_service_txt_strlst(e->group, AVAHI_IF_UNSPEC,
                                                           AVAHI_PROTO_UNSPEC, 0, e->name,
                                                           types[i], NULL, txt);
+      avahi_string_list_free(txt);
       if (r != AVAHI_OK)
         log_warn("dns-sd: cannot update the TXT record of '%s': %s", e->name, avahi_strerror(r));
     }
-    avahi_string_list_free(txt);
     log_info("dns-sd: queue %s: TXT record updated", e->svc.queue);
   }
 }
@@ -250,14 +261,16 @@ static void pub_sync(mdns_publisher_t *pub)
 {
   const char *fqdn = pub->client ? avahi_client_get_host_name_fqdn(pub->client) : NULL;
   size_t n = 0;
+  /* Described as the plain port answers Get-Printer-Attributes; pub_txt adds TLS for _ipps. */
   mdns_service_t *svcs = mdns_services_describe(pub->ipp, fqdn ? fqdn : "localhost", pub->port,
-                                                pub->tls, &n);
+                                                false, &n);
   pub_entry_t **next = n ? calloc(n, sizeof(*next)) : NULL;
 
   if (n && !next)
     abort();
   for (size_t i = 0; i < n; i++) {
     pub_entry_t *e = pub_find(pub, svcs[i].queue);
+    svcs[i].tls = pub->tls;
     if (e) {
       for (size_t j = 0; j < pub->num_entries; j++)
         if (pub->entries[j] == e)
@@ -366,7 +379,7 @@ static void pub_client_cb(AvahiClient *c, AvahiClientState state, void *data)
   }
 }
 
-mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, bool tls,
+mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, int tls_port,
                                        mdns_status_cb_t cb, void *cb_data, char **err)
 {
   mdns_publisher_t *pub = calloc(1, sizeof(*pub));
@@ -375,7 +388,8 @@ mdns_publisher_t *mdns_publisher_start(ipp_service_t *ipp, int port, bool tls,
     abort();
   pub->ipp = ipp;
   pub->port = port;
-  pub->tls = tls;
+  pub->tls_port = tls_port;
+  pub->tls = tls_port > 0;
   pub->cb = cb;
   pub->cb_data = cb_data;
   if (!(pub->poll = avahi_threaded_poll_new())) {

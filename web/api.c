@@ -2,6 +2,8 @@
  * api.c: the admin JSON API, the status page and the queue icon (see api.h).
  */
 #include "api.h"
+#include "session.h"
+#include "tls-api.h"
 
 #include "../core/job.h"
 #include "../core/log.h"
@@ -44,8 +46,9 @@ static void api_status_dnssd(quire_system_t *sys, JsonBuilder *b)
   advert_entries_free(ads, n);
 }
 
-static char *api_status(quire_system_t *sys)
+static char *api_status(const web_ctx_t *ctx)
 {
+  quire_system_t *sys = ctx->sys;
   JsonBuilder *b = json_builder_new();
   store_job_filter_t f = {.which = STORE_WHICH_ALL};
   size_t n = 0;
@@ -78,6 +81,10 @@ static char *api_status(quire_system_t *sys)
   json_builder_set_member_name(b, "spool_bytes");
   json_builder_add_int_value(b, spool_bytes(sys->spool));
   api_status_dnssd(sys, b);
+  json_builder_set_member_name(b, "alerts");
+  json_builder_begin_array(b);
+  web_tls_alerts(ctx, b);
+  json_builder_end_array(b);
   json_builder_end_object(b);
   return web_json_finish(b);
 }
@@ -240,19 +247,19 @@ static char *api_job_analysis(quire_system_t *sys, int job_id, int *status)
   return r;
 }
 
-/* Answers one admin API GET: every call needs the admin token. */
+/* Answers one admin API GET: every call needs the admin token or an admin's session. */
 static void api_admin_get(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
   quire_system_t *sys = ctx->sys;
   int status = 200, job_id = 0, end = 0;
   char *body = NULL;
+  web_user_t *u = web_session_require(ctx, req, rep, WEB_ROLE_ADMIN);
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!u)
     return;
-  }
+  web_user_free(u);
   if (!strcmp(req->path, "/api/status"))
-    body = api_status(sys);
+    body = api_status(ctx);
   else if (!strcmp(req->path, "/api/queues"))
     body = api_queues(sys, req->host, req->port);
   else if (!strcmp(req->path, "/api/jobs"))
@@ -365,7 +372,7 @@ static void api_icon_route(const web_ctx_t *ctx, const web_request_t *req, web_r
 }
 
 const web_route_t api_admin_routes[] = {
-  {"GET", "/", api_page},
+  {"GET", "/status", api_page},
   {"GET", "/icon.png", api_icon_route},
   {"GET", "/api/status", api_admin_get},
   {"GET", "/api/queues", api_admin_get},

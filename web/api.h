@@ -1,7 +1,8 @@
 /*
  * api.h: the admin JSON API (GET /api/status, /api/queues, /api/jobs, /api/jobs/ID/analysis,
- * /api/dnssd), used by the `quire` command-line tool, plus the status page at "/" and the
- * queue icon. Every API call needs "Authorization: Bearer <DATA/admin.token>".
+ * /api/dnssd), used by the `quire` command-line tool, plus the status page at "/status" and the
+ * queue icon. Every API call needs "Authorization: Bearer <DATA/admin.token>" or an admin's
+ * web session (session.h).
  */
 #ifndef QUIRE_API_H
 #define QUIRE_API_H

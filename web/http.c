@@ -1,5 +1,6 @@
 /*
- * http.c: the HTTP server (see http.h).
+ * http.c: one HTTP request on any listener, plain or TLS (see http.h; the listening daemons
+ * are in http-listen.c).
  *
  * DESIGN
  * libmicrohttpd calls http_access once with the headers, then once per body chunk, then once
@@ -9,31 +10,19 @@
  * the body is not read and the connection closes after the response. Connection threads block
  * only on the spool and the store.
  */
-#include "http.h"
+#include "http-private.h"
 
-#include "web.h"
 #include "../core/log.h"
 #include "../core/util.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define HTTP_DISCARD_LIMIT (64ULL * 1024 * 1024)  /* body dropped after an early answer */
 #define HTTP_ATTRS_ALLOWANCE (1024 * 1024)        /* IPP attributes before the document */
-
-struct http_server_s {
-  struct MHD_Daemon *mhd;
-  quire_system_t *sys;
-  ipp_service_t *ipp;
-  int port;
-  atomic_int active;
-};
 
 /* Per-request state kept in MHD's con_cls. */
 typedef struct http_request_s {
@@ -44,7 +33,6 @@ typedef struct http_request_s {
   bool responded;              /* the response is queued */
   bool decided;                /* the exchange answered early; the rest of the body is dropped */
   unsigned long long discarded;
-  bool counted;
 } http_request_t;
 
 /* Queues a response from a buffer (copied) with a content type. */
@@ -118,28 +106,25 @@ static bool http_is_ipp_type(struct MHD_Connection *c)
 }
 
 /* Starts an IPP exchange with what the headers tell. */
-static http_request_t *http_ipp_begin(http_server_t *srv, struct MHD_Connection *c, const char *url)
+static void http_ipp_begin(http_listener_t *l, struct MHD_Connection *c, const char *url,
+                           http_request_t *req)
 {
   char host[256], remote[64];
   int port;
   char *pass = NULL;
   char *user = MHD_basic_auth_get_username_password(c, &pass);
-  http_request_t *req = calloc(1, sizeof(*req));
 
-  if (!req)
-    abort();
-  http_host(c, srv->port, host, sizeof(host), &port);
+  http_host(c, l->port, host, sizeof(host), &port);
   http_remote(c, remote, sizeof(remote));
   ipp_http_info_t info = {.resource = url, .host = host, .port = port, .basic_user = user,
                           .basic_password = pass, .remote = remote};
-  req->ex = ipp_exchange_new(srv->ipp, &info);
+  req->ex = ipp_exchange_new(l->srv->ipp, &info);
   if (pass) {
     explicit_bzero(pass, strlen(pass));
     MHD_free(pass);
   }
   if (user)
     MHD_free(user);
-  return req;
 }
 
 /* Encodes and queues the IPP response. */
@@ -180,13 +165,13 @@ static enum MHD_Result http_ipp(struct MHD_Connection *c, http_request_t *req,
 }
 
 /* Refuses at once (before reading any body) a POST whose Content-Length is over the limit. */
-static bool http_too_long(http_server_t *srv, struct MHD_Connection *c)
+static bool http_too_long(quire_system_t *sys, struct MHD_Connection *c)
 {
   const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (!cl)
     return false;
   long long len = atoll(cl);
-  return len > system_max_document_size(srv->sys) + HTTP_ATTRS_ALLOWANCE;
+  return len > system_max_document_size(sys) + HTTP_ATTRS_ALLOWANCE;
 }
 
 /* web_request_t lookups on the MHD connection. */
@@ -200,18 +185,26 @@ static const char *http_req_query(const web_request_t *req, const char *name)
   return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static const char *http_req_cookie(const web_request_t *req, const char *name)
+{
+  return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
 /* Runs a non-IPP request through the route tables (web.h) and queues the reply. */
-static enum MHD_Result http_web(http_server_t *srv, struct MHD_Connection *c, const char *url,
+static enum MHD_Result http_web(http_listener_t *l, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *body, size_t len)
 {
+  http_server_t *srv = l->srv;
   char host[256], remote[64];
   int port;
-  http_host(c, srv->port, host, sizeof(host), &port);
+  http_host(c, l->port, host, sizeof(host), &port);
   http_remote(c, remote, sizeof(remote));
   web_request_t req = {.method = method, .path = url, .body = body ? body : "",
                        .body_len = body ? len : 0, .host = host, .port = port, .remote = remote,
-                       .header = http_req_header, .query = http_req_query, .conn = c};
-  web_ctx_t ctx = {srv->sys, srv->ipp};
+                       .tls = l->tls, .local_port = l->port, .header = http_req_header,
+                       .query = http_req_query, .cookie = http_req_cookie, .conn = c};
+  web_ctx_t ctx = {.sys = srv->sys, .ipp = srv->ipp, .sessions = srv->sessions,
+                   .limiter = srv->limiter, .tls = srv->tls, .http = srv};
   web_reply_t rep = {0};
 
   web_dispatch(&ctx, &req, &rep);
@@ -231,7 +224,7 @@ static enum MHD_Result http_web(http_server_t *srv, struct MHD_Connection *c, co
 }
 
 /* Collects the body of a non-IPP request (at most WEB_BODY_MAX bytes), then answers it. */
-static enum MHD_Result http_web_body(http_server_t *srv, struct MHD_Connection *c,
+static enum MHD_Result http_web_body(http_listener_t *l, struct MHD_Connection *c,
                                      http_request_t *req, const char *url, const char *method,
                                      const char *data, size_t *size)
 {
@@ -240,7 +233,7 @@ static enum MHD_Result http_web_body(http_server_t *srv, struct MHD_Connection *
     if (req->too_big)
       return http_reply(c, 413, "application/json", "{\"error\": \"request body too large\"}\n",
                         36, true);
-    return http_web(srv, c, url, method, req->body, req->body_len);
+    return http_web(l, c, url, method, req->body, req->body_len);
   }
   size_t n = *size;
   *size = 0;
@@ -259,44 +252,49 @@ static enum MHD_Result http_web_body(http_server_t *srv, struct MHD_Connection *
   return MHD_YES;
 }
 
-/* libmicrohttpd's access handler: routes each request. */
-static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
-                                   const char *method, const char *version,
-                                   const char *data, size_t *size, void **con_cls)
+/* libmicrohttpd's access handler: routes each request. Every request gets its state (counted
+ * in the listener's `active` until http_completed) on the first call. */
+enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
+                            const char *method, const char *version, const char *data,
+                            size_t *size, void **con_cls)
 {
-  http_server_t *srv = cls;
+  http_listener_t *l = cls;
   http_request_t *req = *con_cls;
   (void)version;
 
   if (req)
     return req->ex ? http_ipp(c, req, data, size)
-                   : http_web_body(srv, c, req, url, method, data, size);
+                   : http_web_body(l, c, req, url, method, data, size);
 
-  if (!strcmp(method, "POST") && http_is_ipp_path(url) && http_is_ipp_type(c)) {
-    if (http_too_long(srv, c))
-      return http_reply(c, 413, "text/plain", "Request too large for this server\n", 34, true);
-    req = http_ipp_begin(srv, c, url);
-    req->counted = true;
-    atomic_fetch_add(&srv->active, 1);
-    *con_cls = req;
-    return MHD_YES;
-  }
-  if (!strcmp(method, "POST") && http_is_ipp_path(url))
-    return http_reply(c, 415, "text/plain", "Expected Content-Type: application/ipp\n", 39, true);
-  if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-    return http_web(srv, c, url, method, NULL, 0);
-  /* Other methods may carry a body: collect it first (http_web_body). */
   if (!(req = calloc(1, sizeof(*req))))
     return MHD_NO;
   *con_cls = req;
+  atomic_fetch_add(&l->active, 1);
+  if (!strcmp(method, "POST") && http_is_ipp_path(url) && http_is_ipp_type(c)) {
+    if (http_too_long(l->srv->sys, c)) {
+      req->responded = true;
+      return http_reply(c, 413, "text/plain", "Request too large for this server\n", 34, true);
+    }
+    http_ipp_begin(l, c, url, req);
+    return MHD_YES;
+  }
+  if (!strcmp(method, "POST") && http_is_ipp_path(url)) {
+    req->responded = true;
+    return http_reply(c, 415, "text/plain", "Expected Content-Type: application/ipp\n", 39, true);
+  }
+  if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
+    req->responded = true;
+    return http_web(l, c, url, method, NULL, 0);
+  }
+  /* Other methods may carry a body: collect it first (http_web_body). */
   return MHD_YES;
 }
 
 /* Frees the per-request state when libmicrohttpd is done with it (also on disconnects). */
-static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                           enum MHD_RequestTerminationCode toe)
+void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
 {
-  http_server_t *srv = cls;
+  http_listener_t *l = cls;
   http_request_t *req = *con_cls;
   (void)c;
   if (!req)
@@ -305,85 +303,7 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     log_info("http: client went away before the request completed (code %d)", (int)toe);
   ipp_exchange_free(req->ex);
   free(req->body);
-  if (req->counted)
-    atomic_fetch_sub(&srv->active, 1);
   free(req);
   *con_cls = NULL;
-}
-
-/* Logs libmicrohttpd's own errors through quire's log. */
-static void http_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-  char buf[512];
-  (void)cls;
-  vsnprintf(buf, sizeof(buf), fmt, ap);
-  buf[strcspn(buf, "\n")] = '\0';
-  log_debug("http: %s", buf);
-}
-
-http_server_t *http_server_start(quire_system_t *sys, ipp_service_t *ipp, char **err)
-{
-  http_server_t *srv = calloc(1, sizeof(*srv));
-  struct sockaddr_in6 a6 = {0};
-  struct sockaddr_in a4 = {0};
-  struct sockaddr *addr = NULL;
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                   MHD_USE_ERROR_LOG | MHD_USE_ITC;
-
-  if (!srv)
-    abort();
-  *err = NULL;
-  srv->sys = sys;
-  srv->ipp = ipp;
-  pthread_rwlock_rdlock(&sys->config_lock);
-  srv->port = sys->config->port;
-  const char *listen = sys->config->listen;
-  int maxconn = sys->config->max_connections;
-  if (!strcmp(listen, "*")) {
-    flags |= MHD_USE_DUAL_STACK;
-  } else if (inet_pton(AF_INET, listen, &a4.sin_addr) == 1) {
-    a4.sin_family = AF_INET;
-    a4.sin_port = htons((uint16_t)srv->port);
-    addr = (struct sockaddr *)&a4;
-  } else if (inet_pton(AF_INET6, listen, &a6.sin6_addr) == 1) {
-    a6.sin6_family = AF_INET6;
-    a6.sin6_port = htons((uint16_t)srv->port);
-    addr = (struct sockaddr *)&a6;
-    flags |= MHD_USE_IPv6;
-  } else {
-    *err = util_printf("listen: '%s' is not '*' or an IP address", listen);
-  }
-  pthread_rwlock_unlock(&sys->config_lock);
-  if (*err) {
-    free(srv);
-    return NULL;
-  }
-  srv->mhd = MHD_start_daemon(flags, (uint16_t)srv->port, NULL, NULL, http_access, srv,
-                              MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, srv,
-                              MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                              addr ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, addr,
-                              MHD_OPTION_END);
-  if (!srv->mhd) {
-    *err = util_printf("cannot listen on %s port %d (in use, or not allowed)", listen, srv->port);
-    free(srv);
-    return NULL;
-  }
-  return srv;
-}
-
-void http_server_stop(http_server_t *srv, int grace)
-{
-  if (!srv)
-    return;
-  MHD_socket s = MHD_quiesce_daemon(srv->mhd);
-  if (s != MHD_INVALID_SOCKET)
-    close(s);
-  for (int i = 0; i < grace * 10 && atomic_load(&srv->active) > 0; i++)
-    usleep(100000);
-  if (atomic_load(&srv->active) > 0)
-    log_warn("shutdown: %d request(s) still in progress are dropped", atomic_load(&srv->active));
-  MHD_stop_daemon(srv->mhd);
-  free(srv);
+  atomic_fetch_sub(&l->active, 1);
 }

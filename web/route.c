@@ -4,7 +4,12 @@
 #include "web.h"
 
 #include "api.h"
+#include "assets.h"
+#include "login.h"
+#include "session.h"
+#include "tls-api.h"
 
+#include "../core/log.h"
 #include "../core/util.h"
 
 #include <openssl/crypto.h>
@@ -12,12 +17,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Every route table, searched in this order. */
 static const web_route_t *const web_route_tables[] = {
+  web_login_routes,
+  web_page_routes,
+  web_tls_routes,
   api_admin_routes,
   NULL
 };
+
+/* Content-Security-Policy of every reply: this site only, no inline script or style, no
+ * plugins, never framed, forms post here only. */
+#define WEB_CSP_FRAMEABLE "default-src 'self'; script-src 'self'; style-src 'self'; " \
+                          "img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+#define WEB_CSP WEB_CSP_FRAMEABLE "; frame-ancestors 'none'"
+
+/* Adds the headers every reply carries (see web_dispatch). */
+static void web_reply_security_headers(web_reply_t *rep)
+{
+  web_reply_header(rep, "Content-Security-Policy", rep->frame_ok ? WEB_CSP_FRAMEABLE : WEB_CSP);
+  web_reply_header(rep, "X-Content-Type-Options", "nosniff");
+  if (!rep->frame_ok)
+    web_reply_header(rep, "X-Frame-Options", "DENY");
+  web_reply_header(rep, "Referrer-Policy", "same-origin");
+  if (!web_reply_has_header(rep, "Cache-Control"))
+    web_reply_header(rep, "Cache-Control", "no-store");
+}
 
 /* True when `route` (exact, or a prefix when it ends in '*') matches `path`. */
 static bool web_route_matches(const char *route, const char *path)
@@ -28,7 +55,8 @@ static bool web_route_matches(const char *route, const char *path)
   return !strcmp(route, path);
 }
 
-bool web_dispatch(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+/* Runs the route of `req`; sets 404/405 and returns false when there is none. */
+static bool web_route_run(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
   const char *method = !strcmp(req->method, "HEAD") ? "GET" : req->method;
   bool path_known = false;
@@ -48,7 +76,22 @@ bool web_dispatch(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *r
     web_reply_error(rep, 405, "method %s not allowed here", req->method);
   else
     web_reply_error(rep, 404, "not found");
-  return path_known;
+  return false;
+}
+
+bool web_dispatch(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  bool found = true;
+  if (web_request_changes_state(req) && !web_request_same_origin(req)) {
+    const char *origin = req->header(req, "Origin");
+    log_warn("web: cross-site %s %s from %s (Origin %s): refused", req->method, req->path,
+             req->remote, origin ? origin : "none, Referer of another site");
+    web_reply_error(rep, 403, "cross-site request refused");
+  } else {
+    found = web_route_run(ctx, req, rep);
+  }
+  web_reply_security_headers(rep);
+  return found;
 }
 
 void web_reply_data(web_reply_t *rep, int status, const char *type, const void *data, size_t len)
@@ -94,6 +137,21 @@ void web_reply_header(web_reply_t *rep, const char *name, const char *value)
   rep->headers[rep->num_headers][0] = util_strdup(name);
   rep->headers[rep->num_headers][1] = util_strdup(value);
   rep->num_headers++;
+}
+
+void web_reply_redirect(web_reply_t *rep, const char *location)
+{
+  static const char body[] = "See Other\n";
+  web_reply_data(rep, 303, "text/plain; charset=utf-8", body, sizeof(body) - 1);
+  web_reply_header(rep, "Location", location);
+}
+
+bool web_reply_has_header(const web_reply_t *rep, const char *name)
+{
+  for (size_t i = 0; i < rep->num_headers; i++)
+    if (!strcasecmp(rep->headers[i][0], name))
+      return true;
+  return false;
 }
 
 void web_reply_clear(web_reply_t *rep)
@@ -186,6 +244,22 @@ bool web_json_get_bool(JsonObject *o, const char *name, bool def)
   if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
     return def;
   return json_node_get_boolean(n);
+}
+
+bool web_request_is_form(const web_request_t *req)
+{
+  const char *t = req->header(req, "Content-Type");
+  return t && !strncasecmp(t, "application/x-www-form-urlencoded", 33);
+}
+
+char *web_form_value(const web_request_t *req, const char *name)
+{
+  GHashTable *form = g_uri_parse_params(req->body, (gssize)req->body_len, "&",
+                                        G_URI_PARAMS_WWW_FORM, NULL);
+  char *v = form ? util_strdup(g_hash_table_lookup(form, name)) : NULL;
+  if (form)
+    g_hash_table_destroy(form);
+  return v;
 }
 
 bool web_admin_token(const web_ctx_t *ctx, const web_request_t *req)

@@ -67,7 +67,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-"$BIN/quired" --data-dir "$DATA" --port "$PORT" --listen 127.0.0.1 --log-level debug \
+"$BIN/quired" --data-dir "$DATA" --port "$PORT" --tls-port 0 --listen 127.0.0.1 --log-level debug \
   >>"$WORK/quired.log" 2>&1 &
 QPID=$!
 

@@ -919,13 +919,18 @@ def post_httpclient(port, body, path="/ipp/print", headers=None, chunked=False, 
 # Daemon control
 # ---------------------------------------------------------------------------------------------
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+def free_port(avoid=None):
+    """A TCP port free on 127.0.0.1 right now (other than `avoid`)."""
+    for _ in range(20):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        finally:
+            s.close()
+        if port != avoid:
+            return port
+    raise OSError("no free port found")
 
 
 def read_proc_status(pid):
@@ -954,10 +959,12 @@ class Daemon:
     all_started = []      # every Daemon object created (runner cleans up)
 
     def __init__(self, bindir, data_dir=None, port=None, config=None, log_level="debug",
-                 extra_args=(), workdir=None, wrapper=None, analysis=False, dnssd=False):
+                 extra_args=(), workdir=None, wrapper=None, analysis=False, dnssd=False,
+                 tls_port=None):
         """analysis/dnssd: unless asked for, the test daemon neither renders documents (most
         tests submit synthetic bytes, not real PDFs) nor talks to an avahi-daemon (tests
-        never advertise on the machine's real interfaces)."""
+        never advertise on the machine's real interfaces). tls_port: the HTTPS/IPPS port
+        (default: another free port; 0 for no TLS listener)."""
         self.bindir = bindir
         self.analysis = analysis
         self.dnssd = dnssd
@@ -965,6 +972,7 @@ class Daemon:
         self.data_dir = data_dir or os.path.join(self.workdir, "data")
         os.makedirs(self.data_dir, exist_ok=True)
         self.port = port or free_port()
+        self.tls_port = tls_port if tls_port is not None else free_port(avoid=self.port)
         self.config_path = None
         if config is not None:
             self.write_config(config)
@@ -1006,7 +1014,7 @@ class Daemon:
 
     def args(self):
         a = [self.quired, "--data-dir", self.data_dir, "--port", str(self.port),
-             "--listen", "127.0.0.1"]
+             "--tls-port", str(self.tls_port), "--listen", "127.0.0.1"]
         if self.log_level:
             a += ["--log-level", self.log_level]
         if self.config_path:
@@ -1131,6 +1139,7 @@ class Daemon:
             self.stop()
         if new_port:
             self.port = free_port()
+            self.tls_port = free_port(avoid=self.port) if self.tls_port else 0
         self.start(timeout=timeout)
         return self
 

@@ -4,9 +4,11 @@ joined by a veth pair, a private D-Bus and avahi-daemon in each; quired runs in 
 namespace and advertises its queues. From the phone namespace, avahi-browse and ippfind find
 every queue (_ipp._tcp and its _universal and _print subtypes) with TXT records equal to what
 Get-Printer-Attributes reports; ipptool prints a PDF and a JPEG to the URI ippfind resolved and
-the jobs are held in quired. The appliance's avahi-daemon is killed and restarted and the
-services come back; a reload changes, adds and removes queues; another device advertising the
-same name forces a rename the phone sees and `quire status` reports.
+the jobs are held in quired; _ipps._tcp (and its subtypes) point at the TLS port with the same
+TXT plus TLS=1.2, and ipptool reaches the ipps:// URI ippfind resolves. The appliance's
+avahi-daemon is killed and restarted and the services come back; a reload changes, adds and
+removes queues; another device advertising the same name forces a rename the phone sees and
+`quire status` reports.
 
 Nothing touches the machine's real interfaces (see ../shared/notes/avahi-in-netns.md).
 
@@ -85,6 +87,7 @@ class Appliance:
         os.makedirs(self.data)
         self.conf = os.path.join(self.dir, "quired.conf")
         self.port = 8631
+        self.tls_port = 8632
         self.proc = None
 
     def write_config(self, text):
@@ -93,7 +96,8 @@ class Appliance:
 
     def start(self):
         self.proc = self.host.popen([os.path.join(self.bindir, "quired"), "-c", self.conf,
-                                     "-d", self.data, "-p", str(self.port), "-L", "*"],
+                                     "-d", self.data, "-p", str(self.port),
+                                     "-t", str(self.tls_port), "-L", "*"],
                                     "quired.log")
         url = os.path.join(self.data, "quired.url")
         for _ in range(200):
@@ -289,6 +293,32 @@ class Suite:
         check("application/pdf" in formats and "image/jpeg" in formats, "formats %r" % formats)
         print("    ippfind -> %s; PDF and JPEG held (%d jobs)" % (uri, len(held)))
 
+    def test_ipps(self):
+        """_ipps._tcp and its subtypes on the TLS port, with _ipp's TXT plus TLS=1.2; ippfind
+        resolves ipps:// URIs and ipptool talks to them."""
+        names = self.expected_names()
+        for t in ("_ipps._tcp", "_universal._sub._ipps._tcp", "_print._sub._ipps._tcp"):
+            found, dt = wait_for("%s from the phone" % t, lambda t=t: (
+                lambda s: s if all(n in s for n in names.values()) else None)(
+                    by_name(netlab.browse(self.phone, t))), 20)
+            for name in names.values():
+                s, plain = found[name], self.services[name]
+                check(s["port"] == self.quired.tls_port, "%s %s on port %d" % (t, name, s["port"]))
+                txt, want = dict(s["txt"]), dict(plain["txt"])
+                txt.pop("\0lengths")
+                want.pop("\0lengths")
+                want["TLS"] = "1.2"
+                check(txt == want, "%s TXT of %s: %r, expected _ipp's plus TLS=1.2" % (t, name, txt))
+            check("TLS" not in self.services[names["office"]]["txt"], "no TLS key on _ipp")
+        r = self.phone.run(["ippfind", "-T", "5", "_ipps._tcp"], timeout=30, check=False)
+        uris = [u for u in r.stdout.split() if u.endswith("/ipp/print/office")]
+        check(uris and uris[0].startswith("ipps://%s.local:%d/" % (APP_HOST, self.quired.tls_port)),
+              "ippfind _ipps: %r (%s)" % (r.stdout.split(), r.stderr.strip()))
+        r = self.phone.run(["ipptool", "-t", uris[0], "get-printer-attributes.test"], timeout=60,
+                           check=False)
+        check(r.returncode == 0, "ipptool over %s: %s" % (uris[0], r.stdout[-600:]))
+        print("    _ipps._tcp on port %d; ipptool over %s" % (self.quired.tls_port, uris[0]))
+
     def test_idle(self):
         """While nothing happens, quired's threads (the Avahi one included) stay asleep."""
         def switches():
@@ -370,11 +400,11 @@ class Suite:
         why = netlab.missing_tools()
         if why:
             print("SKIP dnssd end-to-end: %s" % why)
-            self.skipped += 8
+            self.skipped += 9
             return
         with netlab.Lab("qd") as self.lab:
             if not self.step("setup: two namespaces, D-Bus, avahi-daemon, quired", self.setup):
-                self.failed += 7
+                self.failed += 8
                 return
             ok = self.step("browse _ipp, _universal, _print from the phone", self.test_browse)
             if ok:
@@ -383,6 +413,10 @@ class Suite:
                 self.failed += 1
             self.step("idle: no thread wakes up", self.test_idle)
             self.step("ippfind + ipptool print PDF and JPEG, held", self.test_ippfind_and_print)
+            if ok:
+                self.step("_ipps on the TLS port, ipptool over ipps", self.test_ipps)
+            else:
+                self.failed += 1
             self.step("avahi-daemon restart: services back within 5 s", self.test_avahi_restart)
             self.step("SIGHUP: changed, added, removed queues", self.test_reload)
             self.step("name collision: renamed, seen by the phone", self.test_collision)

@@ -1,0 +1,84 @@
+/* quire.js: what every logged-in page shares: the session (who, role, CSRF token), a JSON
+ * API helper that sends the CSRF token with every change, and the page header with the
+ * user's name, the admin links and logout. Plain JavaScript, no libraries. */
+"use strict";
+
+const quire = (() => {
+  let session = null;
+
+  /* Calls the JSON API; resolves to the parsed answer, rejects with an Error whose message is
+   * the server's "error" text and whose .status is the HTTP status. */
+  async function api(method, path, body) {
+    const opts = { method, headers: {}, credentials: "same-origin" };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    if (method !== "GET" && session) opts.headers["X-CSRF-Token"] = session.csrf_token;
+    const r = await fetch(path, opts);
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = null; }
+    if (!r.ok) {
+      const err = new Error((data && data.error) || r.statusText || "request failed");
+      err.status = r.status;
+      throw err;
+    }
+    return data;
+  }
+
+  /* Creates an element with attributes and children (strings become text, never HTML). */
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "text") e.textContent = v;
+      else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c);
+    return e;
+  }
+
+  /* Fills <header id="bar">: brand, navigation (admin links for admins), user, logout. */
+  function header() {
+    const bar = document.getElementById("bar");
+    if (!bar) return;
+    const nav = el("nav", {}, el("a", { href: "/", text: "My jobs" }));
+    if (session.admin) nav.append(el("a", { href: "/admin/tls", text: "TLS certificate" }));
+    for (const a of nav.querySelectorAll("a"))
+      if (a.getAttribute("href") === location.pathname) a.setAttribute("aria-current", "page");
+    const logout = el("button", { id: "logout", type: "button", class: "secondary", text: "Log out" });
+    logout.addEventListener("click", async () => {
+      try { await api("POST", "/api/logout"); } catch (e) { /* gone already */ }
+      location.assign("/login");
+    });
+    const who = el("span", { id: "who", class: "who", text: session.full_name || session.user });
+    if (session.admin) who.append(el("span", { class: "badge", text: "admin" }));
+    bar.replaceChildren(el("a", { class: "brand", href: "/", text: "quire" }), nav, who, logout);
+  }
+
+  /* Loads the session (or goes to the login page) and draws the header. */
+  async function start() {
+    try {
+      session = await api("GET", "/api/session");
+    } catch (e) {
+      if (e.status === 401) location.assign("/login?next=" + encodeURIComponent(location.pathname));
+      return null;
+    }
+    header();
+    return session;
+  }
+
+  /* Shows `text` in the element `id` (hidden when empty). */
+  function say(id, text) {
+    const e = document.getElementById(id);
+    if (!e) return;
+    e.textContent = text || "";
+    e.hidden = !text;
+  }
+
+  /* A Unix time as a local date and time. */
+  function date(seconds) {
+    return new Date(seconds * 1000).toLocaleString();
+  }
+
+  return { api, el, start, say, date, get session() { return session; } };
+})();
