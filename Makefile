@@ -20,7 +20,7 @@ LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lpthr
 
 B = build
 
-STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o
+STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-devices.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \

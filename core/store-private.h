@@ -164,6 +164,7 @@ char *store_col_text(sqlite3_stmt *st, int i);
 
 /* The schema areas are defined by their files and listed, in migration order, in store_areas[]
  * (store-sqlite.c). */
+extern const store_area_t store_area_devices;   /* store-sqlite-devices.c */
 
 /* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
 

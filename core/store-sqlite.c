@@ -94,6 +94,7 @@ static const char *const store_migrations[] = {
 /* Schema areas kept by their own files (store-private.h), migrated after the core schema in
  * this order. */
 static const store_area_t *const store_areas[] = {
+  &store_area_devices,
   NULL
 };
 
