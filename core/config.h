@@ -37,6 +37,8 @@ typedef struct quire_queue_config_s {
   quire_duplex_policy_t duplex;
   bool auth_basic;         /* require HTTP Basic authentication for job operations */
   char *media_default;     /* PWG media name, e.g. "iso_a4_210x297mm" */
+  bool direct;             /* mode = direct: every job goes to `device` at once (no hold) */
+  char *device;            /* the device of a direct queue (core/device.h), else NULL */
 } quire_queue_config_t;
 
 typedef struct quire_config_s {
@@ -58,6 +60,16 @@ typedef struct quire_config_s {
   int render_timeout;      /* seconds of wall clock per document */
   int render_cpu;          /* seconds of CPU per document */
   int64_t render_memory;   /* address-space limit of a renderer, bytes */
+  int device_poll_interval; /* seconds between status checks of each device */
+  int device_refresh_minutes; /* minutes between capability refreshes */
+  int device_timeout;      /* seconds a status check or capability read may take */
+  int forward_retry_initial; /* seconds before the first retry of a failed delivery */
+  int forward_retry_max;   /* longest wait between retries (doubling up to it) */
+  int forward_max_attempts; /* failed tries before a delivery is given up */
+  int forward_give_up_minutes; /* or minutes since its first failure */
+  int forward_io_timeout;  /* seconds without progress talking to a device */
+  int forward_job_poll;    /* seconds between Get-Job-Attributes of a printing job */
+  int64_t forward_raster_max; /* largest raster file made for a device, bytes */
   quire_queue_config_t *queues;
   size_t num_queues;
 } quire_config_t;

@@ -117,6 +117,9 @@ char **device_strv_split(const char *s);
 char *device_strv_join(char *const *list);
 void device_strv_free(char **list);
 
+/* Replaces the string *field with a copy of `v` (may be NULL). */
+void device_set_str(char **field, const char *v);
+
 /* The kind of device a URI names; false if the scheme is not one quire sends to. */
 bool device_kind_of(const char *uri, device_kind_t *kind);
 

@@ -167,6 +167,12 @@ static char *device_ints_join(const int *v)
   return r;
 }
 
+void device_set_str(char **field, const char *v)
+{
+  free(*field);
+  *field = util_strdup(v);
+}
+
 bool device_kind_of(const char *uri, device_kind_t *kind)
 {
   if (!uri)

@@ -4,6 +4,7 @@
 #include "web.h"
 
 #include "api.h"
+#include "api-devices.h"
 
 #include "../core/util.h"
 
@@ -15,17 +16,29 @@
 
 /* Every route table, searched in this order. */
 static const web_route_t *const web_route_tables[] = {
+  api_devices_routes,   /* first: api_admin_routes takes every GET under /api/jobs/ */
   api_admin_routes,
   NULL
 };
 
-/* True when `route` (exact, or a prefix when it ends in '*') matches `path`. */
+/* True when `route` matches `path`: exactly, where a '*' inside the route stands for one
+ * non-empty path segment ("/api/jobs/" "*" "/release") and a final '*' for any rest. */
 static bool web_route_matches(const char *route, const char *path)
 {
-  size_t n = strlen(route);
-  if (n && route[n - 1] == '*')
-    return !strncmp(path, route, n - 1);
-  return !strcmp(route, path);
+  while (*route) {
+    if (*route == '*' && !route[1])
+      return true;
+    if (*route == '*') {
+      const char *end = strchr(path, '/');
+      if (!end || end == path)
+        return false;
+      path = end;
+      route++;
+    } else if (*route++ != *path++) {
+      return false;
+    }
+  }
+  return !*path;
 }
 
 bool web_dispatch(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
