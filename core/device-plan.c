@@ -51,8 +51,7 @@ static void device_blocking_reason(const char *reasons, char *dst, size_t size)
   device_strv_free(list);
 }
 
-/* Writes `text` into dst ending with exactly one full stop. */
-static void device_sentence(char *dst, size_t len, const char *text)
+void device_sentence(char *dst, size_t len, const char *text)
 {
   size_t n = strlen(text);
   while (n > 0 && (text[n - 1] == '.' || text[n - 1] == ' '))

@@ -92,6 +92,9 @@ typedef struct device_plan_s {
   bool mono;                  /* grey output (asked for, or a monochrome device) */
 } device_plan_t;
 
+/* Writes `text` into dst (size len) ending with exactly one full stop. */
+void device_sentence(char *dst, size_t len, const char *text);
+
 /* Chooses the format and options a job is sent to `d` with: the spooled PDF (or JPEG) as is
  * when the device takes it, else PWG raster (or PDF) made by quire-render. False with a
  * reason a user can read when the device cannot print it. */

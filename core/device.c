@@ -48,7 +48,7 @@ device_t *device_get_fresh(quire_system_t *sys, const char *name, int max_age)
   device_t *d = device_get(sys, name);
   char err[256];
 
-  if (d && d->enabled && (!d->checked || time(NULL) - d->checked > max_age)) {
+  if (d && d->enabled && (!d->checked || time(NULL) - d->checked >= max_age)) {
     if (d->kind == DEVICE_IPP)
       device_probe(d, false, device_timeout(sys), NULL, err, sizeof(err));
     else

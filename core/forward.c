@@ -70,10 +70,12 @@ static int forward_backoff(const forward_settings_t *set, int attempts)
 static int forward_give_up(forward_step_t *s)
 {
   delivery_t *dl = s->dl;
+  char err[600];
+  device_sentence(err, sizeof(err), s->err);
   char *msg = dl->state == DELIVERY_SENT
-              ? util_printf("Could not confirm that %s printed this job: %s. It may have "
-                            "printed; check before printing it again.", dl->device, s->err)
-              : util_printf("Could not print on %s: %s.", dl->device, s->err);
+              ? util_printf("Could not confirm that %s printed this job: %s It may have "
+                            "printed; check before printing it again.", dl->device, err)
+              : util_printf("Could not print on %s: %s", dl->device, err);
   device_set_str(&dl->last_error, s->err);
   dl->state = DELIVERY_FAILED;
   dl->next_try = 0;
@@ -433,6 +435,9 @@ bool forward_submit(quire_system_t *sys, int job_id, const char *device,
     snprintf(why, len, "no printer %s", device ? device : "(none given)");
   else if (!dev->enabled)
     snprintf(why, len, "%s is disabled", device);
+  else if (!dev->caps_checked)
+    snprintf(why, len, "what %s can print is not known yet: it has not answered since it was "
+             "added", device);
   else if (forward_options_valid(opt, why, len) && forward_job_releasable(sys, job, why, len))
     ok = forward_begin(sys, job, dev, opt, why, len);
   store_job_free(job);
@@ -450,7 +455,9 @@ void forward_direct(quire_system_t *sys, int job_id)
   char why[512];
 
   if (job && q.direct && !forward_submit(sys, job_id, q.device, &opt, why, sizeof(why))) {
-    char *msg = util_printf("Cannot be printed on %s: %s.", q.device, why);
+    char text[600];
+    device_sentence(text, sizeof(text), why);
+    char *msg = util_printf("Cannot be printed on %s: %s", q.device, text);
     if (job_abort(sys, job_id, "aborted-by-system,destination-uri-failed", msg) == JOB_OK)
       log_warn("job %d: aborted: %s", job_id, msg);
     free(msg);

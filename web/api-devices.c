@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define API_FRESH_MAX 5   /* seconds: a release checks the device again if its status is older */
+#define API_FRESH_MAX 0   /* a release checks the device first, whatever the monitor saw */
 
 /* Adds "name": [strings]. */
 static void api_strv(JsonBuilder *b, const char *name, char *const *list)
