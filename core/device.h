@@ -28,8 +28,8 @@
 device_t *device_get(quire_system_t *sys, const char *name);
 
 /* Like device_get, but first checks the device's status now (bounded by device-timeout) when
- * the last check is older than `max_age` seconds. For release, where a stale status would
- * accept a job for a device that stopped a moment ago. */
+ * the last check is at least `max_age` seconds old (0: always). For release, where a stale
+ * status would accept a job for a device that stopped a moment ago. */
 device_t *device_get_fresh(quire_system_t *sys, const char *name, int max_age);
 
 /* Every device in name order, with live status; *count set. Free with devices_free. */
