@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define DEVIPP_CHUNK 65536
+#define DEVIPP_CONNECT_MAX 5   /* seconds a TCP connect may take (it cannot be interrupted) */
 
 /* libcups calls this after each second a read or write waited in vain: go on waiting while
  * the idle limit is not reached and nobody asked us to stop. */
@@ -62,7 +63,9 @@ bool devipp_open(devipp_t *c, const char *uri, int timeout, const atomic_bool *c
   c->http = httpConnect2(host, port, NULL, AF_UNSPEC,
                          !strcmp(scheme, "ipps") ? HTTP_ENCRYPTION_ALWAYS
                                                  : HTTP_ENCRYPTION_IF_REQUESTED,
-                         1, c->idle_max * 1000, NULL);
+                         1, (c->idle_max < DEVIPP_CONNECT_MAX ? c->idle_max
+                                                              : DEVIPP_CONNECT_MAX) * 1000,
+                         NULL);
   if (!c->http) {
     snprintf(err, len, "cannot connect to %s:%d: %s", host, port, cupsLastErrorString());
     return false;

@@ -27,6 +27,7 @@
 
 #define RAW_PORT 9100
 #define LPD_PORT 515
+#define RAW_CONNECT_MAX 5   /* seconds a TCP connect may take (it cannot be interrupted) */
 
 /* A connected raw or LPD socket and its waiting rules. */
 typedef struct raw_conn_s {
@@ -66,7 +67,8 @@ static bool raw_connect(const char *uri, raw_conn_t *rc, int timeout, char *err,
   }
   snprintf(service, sizeof(service), "%d", port);
   http_addrlist_t *addrs = httpAddrGetList(host, AF_UNSPEC, service);
-  http_addrlist_t *ok = addrs ? httpAddrConnect2(addrs, &rc->fd, timeout * 1000, NULL) : NULL;
+  int msec = (timeout < RAW_CONNECT_MAX ? timeout : RAW_CONNECT_MAX) * 1000;
+  http_addrlist_t *ok = addrs ? httpAddrConnect2(addrs, &rc->fd, msec, NULL) : NULL;
   httpAddrFreeList(addrs);
   if (!ok) {
     snprintf(err, len, "cannot connect to %s:%d: %s", host, port,

@@ -140,10 +140,15 @@ static int forward_account(forward_step_t *s)
 static int forward_job_ended(forward_step_t *s)
 {
   if (s->dev && s->dev->kind == DEVICE_IPP && !forward_ipp_cancel(s)) {
-    snprintf(s->err, sizeof(s->err), "cannot cancel the job on %s yet", s->dl->device);
+    /* Tried again later; after max_attempts the device job is left to the device. */
     s->dl->attempts++;
-    if (s->dl->attempts < s->set.max_attempts)
-      return forward_backoff(&s->set, s->dl->attempts);
+    device_set_str(&s->dl->last_error, s->err);
+    if (s->dl->attempts < s->set.max_attempts) {
+      log_warn("job %d: cannot cancel job %d on %s yet: %s", s->dl->job_id,
+               s->dl->device_job_id, s->dl->device, s->err);
+      return job_forward_save(s->sys, s->dl) == JOB_OK ? forward_backoff(&s->set, s->dl->attempts)
+                                                       : FORWARD_STORE_RETRY;
+    }
   }
   s->dl->state = DELIVERY_CANCELED;
   log_info("job %d: delivery %d to %s canceled", s->dl->job_id, s->dl->id, s->dl->device);

@@ -74,13 +74,22 @@ class Ctx:
         self.work = tempfile.mkdtemp(prefix="quire-dev-")
         self._docs = None
 
-    # --- documents ---
+    # --- documents and tools ---
+    def tool(self, name):
+        """A test tool (render-docs, rastercheck): from --bin, else from build/ beside it (the
+        sanitizer build has quired, quire and quire-render only)."""
+        for d in (self.bindir, os.path.join(os.path.dirname(self.bindir), "build")):
+            path = os.path.join(d, "tests", name)
+            if os.access(path, os.X_OK):
+                return path
+        raise qt.TestFailure("test tool %s is not built" % name)
+
     def docs(self):
-        """The project's generated test documents (build/tests/render-docs)."""
+        """The project's generated test documents (tests/render-docs)."""
         if self._docs is None:
             self._docs = os.path.join(self.work, "docs")
-            subprocess.run([os.path.join(self.bindir, "tests", "render-docs"), self._docs],
-                           check=True, capture_output=True, timeout=120)
+            subprocess.run([self.tool("render-docs"), self._docs], check=True,
+                           capture_output=True, timeout=120)
         return self._docs
 
     def doc(self, name):
@@ -240,7 +249,7 @@ def mfd_printed(mfd):
 
 def raster_pages(ctx, path):
     """Page headers of a PWG raster file as libcups reads it (build/tests/rastercheck)."""
-    r = subprocess.run([os.path.join(ctx.bindir, "tests", "rastercheck"), path],
+    r = subprocess.run([ctx.tool("rastercheck"), path],
                        capture_output=True, text=True, timeout=120)
     check(r.returncode == 0, "libcups cannot read %s: %s", path, r.stderr.strip())
     return [json.loads(line) for line in r.stdout.splitlines()]

@@ -20,7 +20,9 @@ document it receives (-k). quired runs in the same namespace with short retry ti
 Run (as root): python3 tests/integration/test_forward.py --bin build
 """
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
 
@@ -290,6 +292,56 @@ def cancel_while_printing_cancels_on_the_device(ctx):
     jobs = dl.mfd_jobs(colour, "all")
     check(len(jobs) == 1 and jobs[0]["job-state"] == 7, "on the MFD: %r", jobs)
     check(dl.job(d, jid)["state"] == 7, "quire job: %r", dl.job(d, jid))
+
+
+@test
+def jpeg_as_is_or_on_pdf_pages(ctx):
+    photo = ctx.mfd("Photo", formats=["image/jpeg", "application/pdf"], color=True)
+    office = ctx.mfd("PdfOnly", formats=["application/pdf"], color=True)
+    d = ctx.daemon()
+    dl.add_device(d, "photo", photo)
+    dl.add_device(d, "pdfonly", office)
+    jpg = ctx.doc("photo.jpg")
+    jid = dl.submit(d, jpg)
+    st, r = dl.release(d, jid, "photo")
+    check(st == 202, "release: %d %r", st, r)
+    dl.wait_job(d, jid, dl.completed, "completed")
+    got = dl.kept(photo, ".jpg")
+    check(len(got) == 1 and dl.sha256_file(got[0]) == dl.sha256_file(jpg),
+          "the photo MFD kept %r", photo.received())
+    jid = dl.submit(d, jpg)
+    st, r = dl.release(d, jid, "pdfonly")
+    check(st == 202, "release: %d %r", st, r)
+    dl.wait_job(d, jid, dl.completed, "completed", timeout=120)
+    got = dl.kept(office, ".pdf")
+    check(len(got) == 1, "the PDF MFD kept %r", office.received())
+    info = subprocess.run(["pdfinfo", got[0]], capture_output=True, text=True, timeout=30)
+    check(info.returncode == 0 and re.search(r"(?m)^Pages:\s+1$", info.stdout) and
+          "A4" in info.stdout, "pdfinfo: %r", info.stdout)
+    dv = dl.deliveries(d, jid)[0]
+    check(dv["format"] == "application/pdf" and dv["rendered"], "delivery: %r", dv)
+
+
+@test
+def two_documents_become_one_raster_stream(ctx):
+    d, _, mono = setup(ctx)
+    m = d.create_job(user="alice", queue="office", name="pack")
+    qt.check_status(m, qt.STATUS_OK, "Create-Job")
+    jid = m.value("job-id")
+    for i, name in enumerate(("text.pdf", "colour-set.pdf")):
+        with open(ctx.doc(name), "rb") as f:
+            m = d.send_document(jid, f.read(), last=i == 1, user="alice", queue="office")
+        qt.check_status(m, qt.STATUS_OK, "Send-Document %s" % name)
+    dl.wait_job(d, jid, lambda j: j["analysis"] == "done", "analysed", timeout=120)
+    st, r = dl.release(d, jid, "mono")
+    check(st == 202, "release: %d %r", st, r)
+    dl.wait_job(d, jid, dl.completed, "completed", timeout=120)
+    files = dl.kept(mono, ".pwg")
+    check(len(files) == 1, "the MFD kept %r", mono.received())
+    pages = dl.raster_pages(ctx, files[0])
+    check(len(pages) == 4 + 8, "%d pages, expected 4 + 8", len(pages))
+    check(dl.mfd_printed(mono)[0]["job-impressions-completed"] == 12, "MFD: %r",
+          dl.mfd_printed(mono))
 
 
 if __name__ == "__main__":
