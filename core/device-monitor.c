@@ -192,18 +192,21 @@ static time_t monitor_check(device_monitor_t *m, device_t *d, bool caps,
   return next;
 }
 
-/* One round: checks the devices that are due. Returns the earliest next check. */
+/* One round: checks the devices that are due. Returns the earliest next check, or 0 when
+ * there is no device to watch (the thread then sleeps until one is added). */
 static time_t monitor_round(device_monitor_t *m, bool all)
 {
   monitor_settings_t s = monitor_settings(m->sys);
   size_t n = 0;
   device_t **list = store_device_list(m->sys->store, &n);
   time_t now = time(NULL), next = now + s.interval;
+  bool any = !list;  /* a store error: look again later */
 
   for (size_t i = 0; list && i < n && !atomic_load(&m->stopping); i++) {
     device_t *d = list[i];
     if (!d->enabled)
       continue;
+    any = true;
     pthread_mutex_lock(&m->lock);
     monitor_entry_t *e = monitor_entry(m, d->name, true);
     if (!e->next_caps)
@@ -217,7 +220,7 @@ static time_t monitor_round(device_monitor_t *m, bool all)
       next = when;
   }
   devices_free(list, n);
-  return next;
+  return any ? next : 0;
 }
 
 /* The thread: a round, then sleep until the next device is due, a wake-up or stop. */
@@ -230,9 +233,12 @@ static void *monitor_main(void *arg)
     time_t next = monitor_round(m, all);
     pthread_mutex_lock(&m->lock);
     struct timespec until = {.tv_sec = next};
-    while (!m->kick && !atomic_load(&m->stopping) && time(NULL) < next)
-      if (pthread_cond_timedwait(&m->wake, &m->lock, &until) != 0)
+    while (!m->kick && !atomic_load(&m->stopping) && (!next || time(NULL) < next)) {
+      if (!next)
+        pthread_cond_wait(&m->wake, &m->lock);
+      else if (pthread_cond_timedwait(&m->wake, &m->lock, &until) != 0)
         break;
+    }
     all = m->kick;
     m->kick = false;
     pthread_mutex_unlock(&m->lock);

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FORWARD_FAST_POLL_SECONDS 2   /* after sending, look often for this long */
+#define FORWARD_FAST_POLL_MS 100
+
 /* What the device says about our device job. */
 typedef enum forward_look_e {
   LOOK_UNREACHABLE,     /* no answer (s->err says why) */
@@ -307,6 +310,15 @@ static forward_outcome_t forward_ipp_send(forward_step_t *s)
   return FWD_NEXT;  /* the first look at once: a fast device may be done already */
 }
 
+/* How long to wait before the next look at a device job being printed: every 100 ms during
+ * the first two seconds after sending (a short job on a fast device is done by then), then
+ * every forward-job-poll seconds. */
+static int forward_poll_ms(const forward_step_t *s)
+{
+  return time(NULL) - s->dl->sent < FORWARD_FAST_POLL_SECONDS ? FORWARD_FAST_POLL_MS
+                                                             : s->set.job_poll * 1000;
+}
+
 /* SENDING or SENT: what became of the device job. */
 static forward_outcome_t forward_ipp_check(forward_step_t *s)
 {
@@ -338,7 +350,7 @@ static forward_outcome_t forward_ipp_check(forward_step_t *s)
       forward_forget_device_job(dl);
       return job_forward_save(s->sys, dl) == JOB_OK ? FWD_NEXT : FWD_RETRY;
     }
-    s->wait = s->set.job_poll;
+    s->wait_ms = forward_poll_ms(s);
     return FWD_WAIT;
   case LOOK_ACTIVE:
     if (!complete) {  /* the device got it all before the connection broke */
@@ -348,7 +360,7 @@ static forward_outcome_t forward_ipp_check(forward_step_t *s)
           JOB_OK)
         job_forward_save(s->sys, dl);
     }
-    s->wait = s->set.job_poll;
+    s->wait_ms = forward_poll_ms(s);
     return FWD_WAIT;
   case LOOK_COMPLETED:
     dl->device_impressions = impressions;

@@ -50,14 +50,14 @@ typedef struct forward_step_s {
   store_job_t *job;
   device_t *dev;              /* registry row, no live status */
   forward_settings_t set;
-  int wait;                   /* FWD_WAIT: seconds until the next look */
+  int wait_ms;                /* FWD_WAIT: milliseconds until the next look */
   char err[512];              /* FWD_RETRY, FWD_GIVE_UP: what went wrong */
 } forward_step_t;
 
 /* What a step of a device-kind file ended with. */
 typedef enum forward_outcome_e {
   FWD_NEXT,                   /* the delivery moved on (saved): take the next step now */
-  FWD_WAIT,                   /* nothing wrong; look again in step->wait seconds */
+  FWD_WAIT,                   /* nothing wrong; look again in step->wait_ms */
   FWD_RETRY,                  /* failed (step->err): retry after a backoff, or give up */
   FWD_GIVE_UP,                /* cannot succeed (step->err): give the job back now */
   FWD_FINISHED                /* the delivery ended and was saved */

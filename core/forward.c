@@ -155,7 +155,8 @@ static int forward_job_ended(forward_step_t *s)
   return job_forward_save(s->sys, s->dl) == JOB_OK ? 0 : FORWARD_STORE_RETRY;
 }
 
-/* Runs one step of `dl`; returns how many seconds to wait before the next (0: at once). */
+/* Runs one step of `dl`; returns how many milliseconds to wait before the next (0: at
+ * once). The helpers it calls count in seconds. */
 static int forward_step(forward_worker_t *w, delivery_t *dl)
 {
   forward_step_t s = {.fw = w->fw, .worker = w, .sys = w->fw->sys, .dl = dl,
@@ -165,23 +166,23 @@ static int forward_step(forward_worker_t *w, delivery_t *dl)
   s.job = store_job_get(s.sys->store, dl->job_id);
   s.dev = store_device_get(s.sys->store, dl->device);
   if (dl->state == DELIVERY_PRINTED) {
-    wait = forward_account(&s);
+    wait = forward_account(&s) * 1000;
   } else if (!s.job || s.job->state >= JOB_CANCELED || s.job->state == JOB_HELD) {
-    wait = forward_job_ended(&s);  /* canceled, or taken back meanwhile */
+    wait = forward_job_ended(&s) * 1000;  /* canceled, or taken back meanwhile */
   } else if (!s.dev) {
     snprintf(s.err, sizeof(s.err), "the printer was removed");
-    wait = forward_give_up(&s);
+    wait = forward_give_up(&s) * 1000;
   } else {
     forward_outcome_t o = s.dev->kind == DEVICE_IPP ? forward_ipp_step(&s)
                                                     : forward_raw_step(&s);
     if (atomic_load(&w->fw->stopping))
       wait = 0;  /* the loop ends; nothing counted against the delivery */
     else if (o == FWD_WAIT)
-      wait = s.wait;
+      wait = s.wait_ms;
     else if (o == FWD_RETRY)
-      wait = forward_retry(&s);
+      wait = forward_retry(&s) * 1000;
     else if (o == FWD_GIVE_UP)
-      wait = forward_give_up(&s);
+      wait = forward_give_up(&s) * 1000;
   }
   store_job_free(s.job);
   device_free(s.dev);
@@ -190,17 +191,21 @@ static int forward_step(forward_worker_t *w, delivery_t *dl)
 
 /* ---- device threads ---------------------------------------------------------------------- */
 
-/* The wait of a worker after a round: on its condition until woken, stopped or `seconds`
- * passed (forever when negative). fw->lock held. */
-static void forward_worker_wait(forward_worker_t *w, int seconds)
+/* The wait of a worker after a round: on its condition until woken, stopped or `ms`
+ * milliseconds passed (forever when negative). fw->lock held. */
+static void forward_worker_wait(forward_worker_t *w, int ms)
 {
   forwarder_t *fw = w->fw;
   struct timespec until;
 
   clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += seconds;
+  if (ms > 0) {
+    long long ns = until.tv_nsec + (ms % 1000) * 1000000LL;
+    until.tv_sec += ms / 1000 + ns / 1000000000LL;
+    until.tv_nsec = ns % 1000000000LL;
+  }
   while (!w->woken && !atomic_load(&fw->stopping)) {
-    if (seconds < 0)
+    if (ms < 0)
       pthread_cond_wait(&w->cond, &fw->lock);
     else if (pthread_cond_timedwait(&w->cond, &fw->lock, &until) != 0)
       break;
@@ -214,6 +219,7 @@ static void *forward_worker_main(void *arg)
   forwarder_t *fw = w->fw;
 
   int busy = 0;  /* steps in a row that asked for no wait */
+  /* wait: milliseconds before the next round, -1 for none until woken */
 
   pthread_mutex_lock(&fw->lock);
   while (!atomic_load(&fw->stopping)) {
@@ -224,16 +230,16 @@ static void *forward_worker_main(void *arg)
     time_t now = time(NULL);
     int wait = -1;
     if (!open)
-      wait = FORWARD_STORE_RETRY;
+      wait = FORWARD_STORE_RETRY * 1000;
     else if (n > 0 && open[0]->next_try > now)
-      wait = (int)(open[0]->next_try - now);
+      wait = (int)(open[0]->next_try - now) * 1000;
     else if (n > 0)
       wait = forward_step(w, open[0]);
     deliveries_free(open, n);
     busy = wait ? 0 : busy + 1;
     if (busy > FORWARD_BUSY_STEPS) {  /* never spin, whatever a step says */
       log_warn("device %s: %d steps in a row without a pause", w->device, busy);
-      wait = 1;
+      wait = 1000;
       busy = 0;
     }
     pthread_mutex_lock(&fw->lock);
