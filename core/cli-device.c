@@ -163,7 +163,8 @@ static void cli_markers(JsonArray *a, GString *s)
 {
   for (guint i = 0; a && i < json_array_get_length(a); i++) {
     JsonObject *m = json_array_get_object_element(a, i);
-    g_string_append_printf(s, "%s%s %lld%%", i ? ", " : "", json_object_get_string_member(m, "name"),
+    g_string_append_printf(s, "%s%s %lld%%", i ? ", " : "",
+                           json_object_get_string_member(m, "name"),
                            (long long)json_object_get_int_member(m, "level"));
   }
 }

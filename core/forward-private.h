@@ -75,7 +75,8 @@ typedef struct forward_files_s {
 
 /* Saves the delivery and sets the job's state with it (job_forward_progress): JOB_OK,
  * JOB_NOT_POSSIBLE when the job has ended meanwhile, JOB_STORE_ERROR. */
-job_result_t forward_progress(forward_step_t *s, int state, const char *reasons, const char *fmt, ...)
+job_result_t forward_progress(forward_step_t *s, int state, const char *reasons,
+                              const char *fmt, ...)
   __attribute__((format(printf, 4, 5)));
 
 /* ---- forward-render.c -------------------------------------------------------------------- */

@@ -228,7 +228,8 @@ def device_killed_while_streaming_then_restarted(ctx):
         dl.wait_job(d, jid, dl.completed, "completed", timeout=120)
     check(complete_copies(colour, pdf) == 1, "complete copies: %d, files %r",
           complete_copies(colour, pdf), colour.received())
-    check(len(dl.mfd_printed(colour)) == 1, "the restarted MFD completed %r", dl.mfd_printed(colour))
+    check(len(dl.mfd_printed(colour)) == 1, "the restarted MFD completed %r",
+          dl.mfd_printed(colour))
     dv = the_delivery(d, jid)
     check(dv["device_jobs"] == 2 and dv["printed_calls"] == 1 and dv["attempts"] >= 1,
           "delivery: %r", dv)
