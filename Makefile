@@ -22,14 +22,18 @@ LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lcsv 
 B = build
 
 STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-users.o \
-             $(B)/core/store-sqlite-accounting.o
+             $(B)/core/store-sqlite-accounting.o \
+             $(B)/core/store-sqlite-devices.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \
             $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o \
             $(B)/core/users.o $(B)/core/users-import.o $(B)/core/accounting.o \
-            $(TLS_OBJS)
+            $(TLS_OBJS) $(DEVICE_OBJS)
 TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o
+DEVICE_OBJS = $(B)/core/device.o $(B)/core/device-plan.o $(B)/core/device-ipp.o \
+              $(B)/core/device-monitor.o $(B)/core/forward.o $(B)/core/forward-render.o \
+              $(B)/core/forward-ipp.o $(B)/core/forward-raw.o $(B)/core/job-forward.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o
@@ -37,7 +41,7 @@ DAEMON_OBJS = $(CORE_OBJS) $(IPP_OBJS) $(MDNS_OBJS) $(WEB_OBJS) $(B)/core/main.o
 CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/util.o \
             $(STORE_OBJS) $(B)/core/auth.o $(B)/core/users.o $(B)/core/users-import.o \
             $(B)/core/accounting.o $(B)/core/cli-user.o $(B)/core/cli-accounting.o \
-            $(B)/core/cli-dnssd.o $(B)/mdns/zone.o
+            $(B)/core/cli-dnssd.o $(B)/core/cli-device.o $(B)/mdns/zone.o
 
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =
@@ -47,7 +51,8 @@ include tests/bench/bench.mk
 
 TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns \
              $(B)/tests/test-users $(B)/tests/test-accounting \
-             $(B)/tests/test-tls
+             $(B)/tests/test-tls \
+             $(B)/tests/test-device
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload
 
 .PHONY: all deps run test bench clean check-deps-direction asan
@@ -83,6 +88,10 @@ $(B)/tests/test-users: $(B)/tests/unit/test-users.o $(B)/core/users.o $(B)/core/
 
 $(B)/tests/test-accounting: $(B)/tests/unit/test-accounting.o $(B)/core/accounting.o \
                            $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-device: $(B)/tests/unit/test-device.o $(B)/core/device-plan.o $(B)/core/ticket.o \
+                        $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/test-spool: $(B)/tests/unit/test-spool.o $(B)/core/spool.o $(STORE_OBJS) $(B)/core/log.o $(B)/core/util.o

@@ -3,6 +3,7 @@
  */
 #include "analyzer.h"
 
+#include "forward.h"
 #include "job.h"
 #include "log.h"
 #include "render-run.h"
@@ -37,7 +38,7 @@ typedef struct analyzer_sum_s {
 } analyzer_sum_t;
 
 /* The renderer path: the configured one, else quire-render next to this executable. */
-static char *analyzer_command(const quire_config_t *c)
+char *analyzer_command(const quire_config_t *c)
 {
   char exe[4096];
   ssize_t n;
@@ -255,9 +256,11 @@ static void analyzer_job(analyzer_t *an, int job_id)
                           .impressions = sum.pages * o.copies,
                           .thumbnail = access(thumb, R_OK) == 0 ? thumb : NULL,
                           .detail = sum.detail->str};
-    if (store_job_set_analysis(an->sys->store, job_id, &a))
+    if (store_job_set_analysis(an->sys->store, job_id, &a)) {
       log_info("job %d: %d page(s), %d in colour, %d sheet(s)", job_id, sum.pages,
                sum.color_pages, sum.sheets);
+      forward_direct(an->sys, job_id);  /* direct queues: to the device now (no hold) */
+    }
   }
   g_string_free(sum.detail, TRUE);
   free(thumb);

@@ -22,6 +22,10 @@ analyzer_t *analyzer_start(quire_system_t *sys);
 /* Queues job `job_id` for analysis (no effect if it is already queued). Thread-safe. */
 void analyzer_enqueue(analyzer_t *an, int job_id);
 
+/* The renderer to run (malloc'd): `render-command`, else quire-render next to quired. Also
+ * used by the forwarder (core/forward-render.c). */
+char *analyzer_command(const quire_config_t *c);
+
 /* Stops the workers: running renderers are killed, and their jobs and the queued ones stay
  * pending in the store, to be analysed at the next start. NULL is fine. */
 void analyzer_stop(analyzer_t *an);

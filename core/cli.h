@@ -26,6 +26,29 @@ typedef struct cli_zone_args_s {
   bool records_only;
 } cli_zone_args_t;
 
+/* Options of the device commands (cli-device.c). */
+typedef struct cli_device_args_s {
+  const char *location, *info, *formats, *device, *sides;
+  const char *color, *duplex;    /* "yes" / "no", NULL when not given */
+  bool no_probe, force_mono;
+  int copies;                    /* 0: from the job's ticket */
+} cli_device_args_t;
+
+/* Sends `method resource` with an optional JSON `body` to the daemon with the admin token.
+ * Returns the answer's body (malloc'd, "" when empty) and sets *status, or NULL after printing
+ * why the daemon could not be asked. */
+char *cli_request(const cli_t *cli, const char *method, const char *resource, const char *body,
+                  int *status);
+
+/* `quire devices`, `device-add`, `device-del`, `release-job`, `deliveries` (cli-device.c).
+ * Each returns the exit status. */
+int cli_devices(const cli_t *cli);
+int cli_device_add(const cli_t *cli, const char *name, const char *uri,
+                   const cli_device_args_t *a);
+int cli_device_del(const cli_t *cli, const char *name);
+int cli_release_job(const cli_t *cli, const char *job, const cli_device_args_t *a);
+int cli_deliveries(const cli_t *cli, const char *job);
+
 /* GETs `resource` from the daemon and parses the JSON answer. Returns the parser (caller
  * unrefs) with *root set, or NULL after printing why. Prints the raw JSON with --json. */
 JsonParser *cli_json(const cli_t *cli, const char *resource, JsonNode **root);

@@ -151,6 +151,7 @@ void config_queue_clear(quire_queue_config_t *q)
   free(q->location);
   free(q->make_model);
   free(q->media_default);
+  free(q->device);
 }
 
 /* Replaces *field with the key's value when present. */
@@ -160,6 +161,26 @@ static void config_override(GKeyFile *kf, const char *group, const char *key, ch
     free(*field);
     *field = config_string(kf, group, key, "");
   }
+}
+
+/* Reads `mode` (pull|direct) and `device` of a queue. */
+static bool config_load_queue_mode(GKeyFile *kf, const char *group, quire_queue_config_t *q,
+                                   char **err)
+{
+  char *mode = config_string(kf, group, "mode", "pull");
+  bool ok = true;
+
+  config_override(kf, group, "device", &q->device);
+  q->direct = !strcmp(mode, "direct");
+  if (strcmp(mode, "pull") && strcmp(mode, "direct")) {
+    *err = util_printf("[%s] mode: expected pull|direct, got '%s'", group, mode);
+    ok = false;
+  } else if (q->direct && (!q->device || !*q->device)) {
+    *err = util_printf("[%s]: mode = direct needs device = NAME", group);
+    ok = false;
+  }
+  free(mode);
+  return ok;
 }
 
 /* Reads one [queue NAME] section into `q`. */
@@ -202,6 +223,34 @@ static bool config_load_queue(GKeyFile *kf, const char *group, quire_queue_confi
   free(color);
   free(duplex);
   free(auth);
+  return ok && config_load_queue_mode(kf, group, q, err);
+}
+
+/* Reads the device monitor and forwarding keys of [server]. */
+static bool config_load_devices(GKeyFile *kf, quire_config_t *c, char **err)
+{
+  const char *g = "server";
+  bool ok = config_int(kf, g, "device-poll-interval", 1, 86400, &c->device_poll_interval, err) &&
+            config_int(kf, g, "device-refresh-minutes", 1, 10080, &c->device_refresh_minutes,
+                       err) &&
+            config_int(kf, g, "device-timeout", 1, 300, &c->device_timeout, err) &&
+            config_int(kf, g, "forward-retry-initial", 1, 86400, &c->forward_retry_initial,
+                       err) &&
+            config_int(kf, g, "forward-retry-max", 1, 86400, &c->forward_retry_max, err) &&
+            config_int(kf, g, "forward-max-attempts", 1, 1000, &c->forward_max_attempts, err) &&
+            config_int(kf, g, "forward-give-up-minutes", 1, 100000, &c->forward_give_up_minutes,
+                       err) &&
+            config_int(kf, g, "forward-io-timeout", 1, 3600, &c->forward_io_timeout, err) &&
+            config_int(kf, g, "forward-job-poll", 1, 60, &c->forward_job_poll, err);
+  if (ok && g_key_file_has_key(kf, g, "forward-raster-max", NULL)) {
+    char *v = config_string(kf, g, "forward-raster-max", "");
+    if ((c->forward_raster_max = config_parse_size(v)) < 1024 * 1024) {
+      *err = util_printf("[server] forward-raster-max: expected a size of at least 1M, got '%s'",
+                         v);
+      ok = false;
+    }
+    free(v);
+  }
   return ok;
 }
 
@@ -226,7 +275,8 @@ static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
       !config_int(kf, g, "session-lifetime", 1, 30 * 86400, &c->session_lifetime, err) ||
       !config_int(kf, g, "max-sessions", 1, 1000000, &c->max_sessions, err) ||
       !config_int(kf, g, "login-rate-limit", 0, 1000000, &c->login_rate_limit, err) ||
-      !config_int(kf, g, "login-rate-window", 1, 86400, &c->login_rate_window, err))
+      !config_int(kf, g, "login-rate-window", 1, 86400, &c->login_rate_window, err) ||
+      !config_load_devices(kf, c, err))
     return false;
   config_override(kf, g, "render-command", &c->render_command);
 
@@ -332,6 +382,12 @@ static bool config_load_queues(GKeyFile *kf, quire_config_t *c, char **err)
     }
   }
   g_strfreev(groups);
+  for (size_t i = 0; ok && !c->analysis && i < c->num_queues; i++)
+    if (c->queues[i].direct) {
+      *err = util_printf("[queue %s]: mode = direct needs [server] analysis = on",
+                         c->queues[i].name);
+      ok = false;
+    }
   if (ok && c->num_queues == 0) {
     config_queue_defaults(&c->queues[0], "default");
     free(c->queues[0].info);
@@ -367,6 +423,16 @@ quire_config_t *config_load(const char *path, char **err)
   c->render_timeout = 300;
   c->render_cpu = 240;
   c->render_memory = 2048LL * 1024 * 1024;
+  c->device_poll_interval = 30;
+  c->device_refresh_minutes = 60;
+  c->device_timeout = 5;
+  c->forward_retry_initial = 5;
+  c->forward_retry_max = 300;
+  c->forward_max_attempts = 10;
+  c->forward_give_up_minutes = 30;
+  c->forward_io_timeout = 60;
+  c->forward_job_poll = 2;
+  c->forward_raster_max = 2048LL * 1024 * 1024;
   c->server_name = util_strdup("localhost");
   c->security = (quire_security_config_t){5, 15, 10, 5, 5};
   c->accounting.site = util_strdup("");
@@ -430,6 +496,7 @@ void config_queue_copy(quire_queue_config_t *dst, const quire_queue_config_t *sr
   dst->location = util_strdup(src->location);
   dst->make_model = util_strdup(src->make_model);
   dst->media_default = util_strdup(src->media_default);
+  dst->device = util_strdup(src->device);
 }
 
 /* Looks a queue up by name. */

@@ -44,6 +44,8 @@ typedef struct quire_queue_config_s {
   int job_expiry_seconds;  /* unreleased held jobs are deleted after this (0: never) */
   int max_held_per_user;   /* jobs a user may have held on this queue (0: no limit) */
   bool hide_job_names;     /* job names shown as "Job N" in lists, terminals and reports */
+  bool direct;             /* mode = direct: every job goes to `device` at once (no hold) */
+  char *device;            /* the device of a direct queue (core/device.h), else NULL */
 } quire_queue_config_t;
 
 /* Logins: lockout of users, throttling of sources (core/users.h). */
@@ -91,6 +93,16 @@ typedef struct quire_config_s {
   int max_sessions;        /* web sessions kept at once (oldest dropped beyond) */
   int login_rate_limit;    /* failed logins allowed per client address per window; 0: any */
   int login_rate_window;   /* seconds of that window */
+  int device_poll_interval; /* seconds between status checks of each device */
+  int device_refresh_minutes; /* minutes between capability refreshes */
+  int device_timeout;      /* seconds a status check or capability read may take */
+  int forward_retry_initial; /* seconds before the first retry of a failed delivery */
+  int forward_retry_max;   /* longest wait between retries (doubling up to it) */
+  int forward_max_attempts; /* failed tries before a delivery is given up */
+  int forward_give_up_minutes; /* or minutes since its first failure */
+  int forward_io_timeout;  /* seconds without progress talking to a device */
+  int forward_job_poll;    /* seconds between Get-Job-Attributes of a printing job */
+  int64_t forward_raster_max; /* largest raster file made for a device, bytes */
   quire_queue_config_t *queues;
   size_t num_queues;
 } quire_config_t;

@@ -66,6 +66,32 @@ job_result_t job_cancel_mine(quire_system_t *sys, const job_actor_t *actor, cons
 job_result_t job_abort(quire_system_t *sys, int job_id, const char *reasons,
                        const char *message);
 
+/* ---- job-forward.c: a job on its way to a device (core/forward.c) ----------------------- */
+
+struct delivery_s;
+
+/* Starts delivery `dl` (new, dl->id 0) of a held, complete job: records it and makes the job
+ * pending (job-queued, "Sent to DEVICE") in one durable step. JOB_NOT_POSSIBLE when the job is
+ * not held and complete or already has an open delivery. */
+job_result_t job_forward_begin(quire_system_t *sys, struct delivery_s *dl);
+
+/* Saves `dl` and sets the job's state (pending or processing), reasons and message with it.
+ * JOB_NOT_POSSIBLE (nothing written) when the job has ended meanwhile (canceled). */
+job_result_t job_forward_progress(quire_system_t *sys, struct delivery_s *dl, int state,
+                                  const char *reasons, const char *message);
+
+/* Saves `dl` (done) and completes the job (job-completed-successfully, time-at-completed).
+ * A job canceled meanwhile keeps its state; only the delivery is saved. */
+job_result_t job_forward_completed(quire_system_t *sys, struct delivery_s *dl);
+
+/* Saves `dl` (failed) and gives the job back to its owner, held with `message` (pull queue),
+ * or aborts it (direct queue). An ended job keeps its state. */
+job_result_t job_forward_failed(quire_system_t *sys, struct delivery_s *dl,
+                                const char *message);
+
+/* Saves `dl` alone (no change of the job's state). */
+job_result_t job_forward_save(quire_system_t *sys, struct delivery_s *dl);
+
 /* Aborts Create-Jobs whose document did not come within `timeout` seconds, deletes held jobs
  * older than their queue's job-expiry and finished jobs older than `history_hours` (with
  * their documents). Called by housekeeping. */

@@ -35,82 +35,27 @@ static void cli_usage(FILE *f)
              "  dnssd-zone --domain DOMAIN [--host NAME] [--address IP]... [--port N] [--ttl S]\n"
              "             [--records-only] [-o FILE]\n"
              "                             wide-area DNS-SD zone file of the queues (BIND format)\n"
-             "  render IN [-o OUT] [--to pwg|pdf|jpeg] [--info] ...   quire-render (see its --help)\n");
-}
-
-/* Reads the admin token of the data directory; NULL (message printed) if unreadable. */
-static char *cli_token(const cli_t *cli)
-{
-  char *path = util_printf("%s/admin.token", cli->data_dir);
-  char buf[128] = "";
-  FILE *f = fopen(path, "r");
-  if (!f || !fgets(buf, sizeof(buf), f)) {
-    fprintf(stderr, "quire: cannot read %s (run as the daemon's user, or pass --data-dir)\n", path);
-    if (f)
-      fclose(f);
-    free(path);
-    return NULL;
-  }
-  fclose(f);
-  free(path);
-  buf[strcspn(buf, "\r\n")] = '\0';
-  return util_strdup(buf);
+             "  render IN [-o OUT] [--to pwg|pdf|jpeg] [--info] ...   quire-render (see its --help)\n"
+             "  devices                    the MFDs: state, reasons, reachable, formats, colour,\n"
+             "                             duplex, supplies\n"
+             "  device-add NAME URI [--location L] [--info I] [--formats F,F] [--color yes|no]\n"
+             "             [--duplex yes|no] [--no-probe]   ipp://, ipps://, socket://, lpd://\n"
+             "  device-del NAME\n"
+             "  release-job ID --device NAME [--copies N] [--sides S] [--force-mono]\n"
+             "  deliveries ID              the deliveries of a job to devices\n");
 }
 
 /* GETs `resource` from the daemon; returns the body (malloc'd) or NULL after printing why. */
 static char *cli_get(const cli_t *cli, const char *resource)
 {
-  char scheme[16], user[64], host[256], path[256];
-  int port = 0;
-  char *token = cli_token(cli), *body = NULL;
-  size_t len = 0;
+  int status = 0;
+  char *body = cli_request(cli, "GET", resource, NULL, &status);
 
-  if (!token)
-    return NULL;
-  if (httpSeparateURI(HTTP_URI_CODING_ALL, cli->url, scheme, sizeof(scheme), user, sizeof(user),
-                      host, sizeof(host), &port, path, sizeof(path)) < HTTP_URI_STATUS_OK) {
-    fprintf(stderr, "quire: bad --url %s\n", cli->url);
-    free(token);
-    return NULL;
+  if (body && status != HTTP_STATUS_OK) {
+    fprintf(stderr, "quire: %s answered HTTP %d for %s\n", cli->url, status, resource);
+    free(body);
+    body = NULL;
   }
-  http_t *http = httpConnect2(host, port, NULL, AF_UNSPEC,
-                              !strcmp(scheme, "https") ? HTTP_ENCRYPTION_ALWAYS
-                                                       : HTTP_ENCRYPTION_IF_REQUESTED,
-                              1, 10000, NULL);
-  if (!http) {
-    fprintf(stderr, "quire: cannot reach quired at %s: %s\n", cli->url, cupsLastErrorString());
-    free(token);
-    return NULL;
-  }
-  http_status_t st;
-  char *authz = util_printf("Bearer %s", token);
-  httpClearFields(http);
-  httpSetField(http, HTTP_FIELD_AUTHORIZATION, authz);
-  free(authz);
-  if (httpGet(http, resource) == 0) {
-    while ((st = httpUpdate(http)) == HTTP_STATUS_CONTINUE)
-      ;
-    if (st == HTTP_STATUS_OK) {
-      char buf[8192];
-      ssize_t n;
-      while ((n = httpRead2(http, buf, sizeof(buf))) > 0) {
-        char *nb = realloc(body, len + (size_t)n + 1);
-        if (!nb)
-          abort();
-        body = nb;
-        memcpy(body + len, buf, (size_t)n);
-        len += (size_t)n;
-        body[len] = '\0';
-      }
-    } else {
-      fprintf(stderr, "quire: %s answered HTTP %d for %s\n", cli->url, st, resource);
-      httpFlush(http);
-    }
-  } else {
-    fprintf(stderr, "quire: request to %s failed\n", cli->url);
-  }
-  httpClose(http);
-  free(token);
   return body;
 }
 
@@ -309,7 +254,9 @@ typedef struct cli_opts_s {
   const char *which, *password, *full;
   bool admin;
   cli_zone_args_t zone;
+  cli_device_args_t dev;
   const char *arg;     /* the first word after the command */
+  const char *arg2;    /* the second */
 } cli_opts_t;
 
 /* Parses a command's flags (argv[0] is the command). False after printing usage. */
@@ -322,6 +269,11 @@ static bool cli_parse_opts(cli_t *cli, int argc, char **argv, cli_opts_t *o)
     {"host", required_argument, NULL, 'H'}, {"address", required_argument, NULL, 'A'},
     {"port", required_argument, NULL, 'p'}, {"ttl", required_argument, NULL, 'T'},
     {"records-only", no_argument, NULL, 'R'}, {"output", required_argument, NULL, 'o'},
+    {"location", required_argument, NULL, 256}, {"info", required_argument, NULL, 257},
+    {"formats", required_argument, NULL, 258}, {"color", required_argument, NULL, 259},
+    {"duplex", required_argument, NULL, 260}, {"no-probe", no_argument, NULL, 261},
+    {"device", required_argument, NULL, 262}, {"copies", required_argument, NULL, 263},
+    {"sides", required_argument, NULL, 264}, {"force-mono", no_argument, NULL, 265},
     {NULL, 0, NULL, 0}};
   int ch;
   memset(o, 0, sizeof(*o));
@@ -344,10 +296,21 @@ static bool cli_parse_opts(cli_t *cli, int argc, char **argv, cli_opts_t *o)
     case 'T': o->zone.ttl = atoi(optarg); break;
     case 'R': o->zone.records_only = true; break;
     case 'o': o->zone.output = optarg; break;
+    case 256: o->dev.location = optarg; break;
+    case 257: o->dev.info = optarg; break;
+    case 258: o->dev.formats = optarg; break;
+    case 259: o->dev.color = optarg; break;
+    case 260: o->dev.duplex = optarg; break;
+    case 261: o->dev.no_probe = true; break;
+    case 262: o->dev.device = optarg; break;
+    case 263: o->dev.copies = atoi(optarg); break;
+    case 264: o->dev.sides = optarg; break;
+    case 265: o->dev.force_mono = true; break;
     default: cli_usage(stderr); return false;
     }
   }
   o->arg = optind < argc ? argv[optind] : NULL;
+  o->arg2 = optind + 1 < argc ? argv[optind + 1] : NULL;
   return true;
 }
 
@@ -364,6 +327,11 @@ static int cli_classic(cli_t *cli, int argc, char **argv)
   if (!strcmp(cmd, "user-add")) return cli_user_add(cli, o.arg, o.password, o.admin, o.full);
   if (!strcmp(cmd, "user-del")) return cli_user_del(cli, o.arg);
   if (!strcmp(cmd, "dnssd-zone")) return cli_dnssd_zone(cli, &o.zone);
+  if (!strcmp(cmd, "devices")) return cli_devices(cli);
+  if (!strcmp(cmd, "device-add")) return cli_device_add(cli, o.arg, o.arg2, &o.dev);
+  if (!strcmp(cmd, "device-del")) return cli_device_del(cli, o.arg);
+  if (!strcmp(cmd, "release-job")) return cli_release_job(cli, o.arg, &o.dev);
+  if (!strcmp(cmd, "deliveries")) return cli_deliveries(cli, o.arg);
   fprintf(stderr, "quire: unknown command '%s'\n", cmd);
   cli_usage(stderr);
   return 2;

@@ -96,6 +96,7 @@ static const char *const store_migrations[] = {
 static const store_area_t *const store_areas[] = {
   &store_area_users,
   &store_area_accounting,
+  &store_area_devices,
   NULL
 };
 

@@ -5,6 +5,8 @@
 #include "system.h"
 
 #include "analyzer.h"
+#include "device.h"
+#include "forward.h"
 
 #include "job.h"
 #include "log.h"
@@ -208,6 +210,10 @@ bool system_start(quire_system_t *sys)
     log_error("cannot start the housekeeping thread");
     return false;
   }
+  /* The forwarder before the analyzer (which hands direct-queue jobs to it) and the monitor
+   * (which wakes it when a device comes back). */
+  if (!(sys->forwarder = forwarder_start(sys)) || !(sys->devices = device_monitor_start(sys)))
+    return false;
   if (!sys->config->analysis) {
     log_info("analysis = off: jobs are held without page counts");
     return true;
@@ -230,6 +236,10 @@ void system_free(quire_system_t *sys)
   analyzer_stop(sys->analyzer);
   sys->analyzer = NULL;
   users_close(sys->users);
+  device_monitor_stop(sys->devices);
+  sys->devices = NULL;
+  forwarder_stop(sys->forwarder);
+  sys->forwarder = NULL;
   store_close(sys->store);
   spool_close(sys->spool);
   advert_table_free(sys->adverts);

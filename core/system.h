@@ -26,6 +26,8 @@
 #include "store.h"
 #include "users.h"
 
+struct forward_printed_s;   /* forward.h */
+
 /* A queue at run time: its configuration and its stable identity. */
 typedef struct quire_queue_s {
   quire_queue_config_t config;  /* deep copy, owned by the queue */
@@ -48,6 +50,12 @@ typedef struct quire_system_s {
   time_t start_time;
   advert_table_t *adverts;      /* DNS-SD names in use per queue (written by mdns/) */
   struct analyzer_s *analyzer;  /* document analysis workers (analyzer.h), NULL if stopped */
+  struct device_monitor_s *devices; /* device status thread (device.h), NULL if stopped */
+  struct forwarder_s *forwarder;    /* delivery of jobs to devices (forward.h), NULL if stopped */
+  /* Accounting hook (forward.h, forward_printed_fn): called once per delivery a device reported
+   * completed, before the job is marked completed; false = try again later. NULL: none. */
+  bool (*on_printed)(void *data, const struct forward_printed_s *p);
+  void *on_printed_data;
 
   pthread_t housekeeper;
   pthread_mutex_t hk_lock;

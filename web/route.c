@@ -8,6 +8,7 @@
 #include "login.h"
 #include "session.h"
 #include "tls-api.h"
+#include "api-devices.h"
 
 #include "../core/log.h"
 #include "../core/util.h"
@@ -21,6 +22,7 @@
 
 /* Every route table, searched in this order. */
 static const web_route_t *const web_route_tables[] = {
+  api_devices_routes,   /* first: api_admin_routes takes every GET under /api/jobs/ */
   web_login_routes,
   web_page_routes,
   web_tls_routes,
@@ -46,13 +48,24 @@ static void web_reply_security_headers(web_reply_t *rep)
     web_reply_header(rep, "Cache-Control", "no-store");
 }
 
-/* True when `route` (exact, or a prefix when it ends in '*') matches `path`. */
+/* True when `route` matches `path`: exactly, where a '*' inside the route stands for one
+ * non-empty path segment ("/api/jobs/" "*" "/release") and a final '*' for any rest. */
 static bool web_route_matches(const char *route, const char *path)
 {
-  size_t n = strlen(route);
-  if (n && route[n - 1] == '*')
-    return !strncmp(path, route, n - 1);
-  return !strcmp(route, path);
+  while (*route) {
+    if (*route == '*' && !route[1])
+      return true;
+    if (*route == '*') {
+      const char *end = strchr(path, '/');
+      if (!end || end == path)
+        return false;
+      path = end;
+      route++;
+    } else if (*route++ != *path++) {
+      return false;
+    }
+  }
+  return !*path;
 }
 
 /* Runs the route of `req`; sets 404/405 and returns false when there is none. */

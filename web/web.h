@@ -72,7 +72,8 @@ typedef struct web_ctx_s {
 typedef void (*web_handler_fn)(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep);
 
 /* One route: `method` (NULL: any) and `path`, matched exactly, or as a prefix when it ends in
- * '*' (route "/api/jobs/" + "*" matches "/api/jobs/12/analysis"; the handler parses the rest). */
+ * '*' (route "/api/jobs/" + "*" matches "/api/jobs/12/analysis"; the handler parses the rest);
+ * a '*' inside the path stands for one segment ("/api/jobs/" "*" "/release"). */
 typedef struct web_route_s {
   const char *method;
   const char *path;

@@ -95,6 +95,11 @@ class MfdLab:
         self.mfds.append(m)
         return m
 
+    def inside(self):
+        """Context manager: this (single-threaded) test process works inside the namespace, so
+        the quired it starts, its sockets and its subprocesses (ipptool, quire) are there."""
+        return netlab.InNetns(self.host.ns)
+
     def popen(self, cmd, log_name, **kw):
         """Starts a process (quired, say) inside the namespace."""
         return self.host.popen(cmd, log_name, **kw)

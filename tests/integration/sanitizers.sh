@@ -1,9 +1,9 @@
 #!/bin/bash
-# sanitizers.sh: runs the bad-input, job, privacy, DNS-SD, web security and TLS tests against
-# quired built with AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer
-# (build-asan/, made by `make asan`), then fails if any sanitizer wrote a report. quired stops
+# sanitizers.sh: runs the bad-input, job, privacy, DNS-SD, web security, TLS, device and
+# direct-queue tests against quired built with AddressSanitizer, LeakSanitizer and
+# UndefinedBehaviorSanitizer (build-asan/, made by `make asan`), then fails if any sanitizer wrote a report. quired stops
 # with SIGTERM at the end of each test, so LeakSanitizer checks every allocation of every
-# request path.
+# request path (and of the device monitor and forwarders).
 #
 #   tests/integration/sanitizers.sh [BUILD_ASAN_DIR]
 # Last line: "N passed, N failed".
@@ -17,7 +17,8 @@ export UBSAN_OPTIONS="log_path=$LOGS/ubsan:print_stacktrace=1"
 export QUIRE_SANITIZED=1
 
 passed=0; failed=0
-for t in test_badinput test_jobs test_privacy test_dnssd test_dnssd_zone test_web_security test_web_tls; do
+for t in test_badinput test_jobs test_privacy test_dnssd test_dnssd_zone test_web_security test_web_tls \
+         test_devices test_direct; do
   out="$(python3 "$HERE/$t.py" --bin "$BIN" 2>&1)"
   line="$(echo "$out" | tail -n 1)"
   echo "$out" | grep -E '^FAIL' | sed "s/^/$t: /"

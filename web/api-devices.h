@@ -1,0 +1,15 @@
+/*
+ * api-devices.h: the admin JSON API of devices and deliveries (api-devices.c): GET/POST
+ * /api/devices, GET/DELETE /api/devices/NAME, POST /api/jobs/ID/release, GET
+ * /api/jobs/ID/deliveries. Every call needs "Authorization: Bearer <DATA/admin.token>".
+ * Documented in docs/api.md.
+ */
+#ifndef QUIRE_API_DEVICES_H
+#define QUIRE_API_DEVICES_H
+
+#include "web.h"
+
+/* The routes served by api-devices.c (web.h). */
+extern const web_route_t api_devices_routes[];
+
+#endif
