@@ -33,7 +33,8 @@ CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
 TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o
 DEVICE_OBJS = $(B)/core/device.o $(B)/core/device-plan.o $(B)/core/device-ipp.o \
               $(B)/core/device-monitor.o $(B)/core/forward.o $(B)/core/forward-render.o \
-              $(B)/core/forward-ipp.o $(B)/core/forward-raw.o $(B)/core/job-forward.o
+              $(B)/core/forward-ipp.o $(B)/core/forward-raw.o $(B)/core/job-forward.o \
+              $(B)/core/release.o
 IPP_OBJS  = $(B)/ipp/service.o $(B)/ipp/client.o $(B)/ipp/printer-attrs.o $(B)/ipp/job-template.o \
             $(B)/ipp/printer-ipp.o $(B)/ipp/job-ipp.o $(B)/ipp/job-attrs.o
 MDNS_OBJS = $(B)/mdns/txt.o $(B)/mdns/describe.o $(B)/mdns/publisher.o $(B)/mdns/zone.o

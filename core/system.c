@@ -4,6 +4,8 @@
  */
 #include "system.h"
 
+#include "release.h"
+
 #include "analyzer.h"
 #include "device.h"
 #include "forward.h"
@@ -210,8 +212,10 @@ bool system_start(quire_system_t *sys)
     log_error("cannot start the housekeeping thread");
     return false;
   }
-  /* The forwarder before the analyzer (which hands direct-queue jobs to it) and the monitor
-   * (which wakes it when a device comes back). */
+  /* Accounting first, so that no delivery completes uncharged; the forwarder before the
+   * analyzer (which hands direct-queue jobs to it) and the monitor (which wakes it when a
+   * device comes back). */
+  release_install_accounting(sys);
   if (!(sys->forwarder = forwarder_start(sys)) || !(sys->devices = device_monitor_start(sys)))
     return false;
   if (!sys->config->analysis) {

@@ -9,6 +9,7 @@
 #include "session.h"
 #include "tls-api.h"
 #include "api-devices.h"
+#include "api-release.h"
 
 #include "../core/log.h"
 #include "../core/util.h"
@@ -23,6 +24,7 @@
 /* Every route table, searched in this order. */
 static const web_route_t *const web_route_tables[] = {
   api_devices_routes,   /* first: api_admin_routes takes every GET under /api/jobs/ */
+  api_release_routes,
   web_login_routes,
   web_page_routes,
   web_tls_routes,
