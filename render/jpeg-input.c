@@ -23,6 +23,8 @@
 #define CAIRO_JCS JCS_EXT_XRGB
 #endif
 
+#define STRIP_ROWS 64 /* rows decoded before they are turned into the image (see decode_rows) */
+
 typedef struct jpeg_doc_s {
   render_doc_t base;
   char *path;
@@ -135,40 +137,54 @@ static void convert_row(const struct jpeg_decompress_struct *c, const JSAMPLE *s
   }
 }
 
-/* Decodes every scanline into the surface. Runs under the caller's setjmp. */
-static void decode_rows(struct jpeg_decompress_struct *c, unsigned char *data, int stride,
-                        JSAMPLE *row)
+/* Decodes the rest of the scanlines into img (from render_image_alloc): straight into its
+ * rows when it is not turned, else strip by strip (STRIP_ROWS rows, in the cache) handed to
+ * render_image_put_rows, so the image is turned while it is decoded. `row` is the buffer for
+ * grey and CMYK (converted), NULL for RGB; `strip` is NULL when not turned. Runs under the
+ * caller's setjmp. */
+static void decode_rows(struct jpeg_decompress_struct *c, render_image_t *img, JSAMPLE *row,
+                        uint32_t *strip)
 {
   while (c->output_scanline < c->output_height) {
-    uint32_t *dst = (uint32_t *)(data + (size_t)c->output_scanline * (size_t)stride);
-    if (!row) {
-      JSAMPROW rp = (JSAMPROW)dst;
+    unsigned y0 = c->output_scanline, n = c->output_height - y0;
+    if (n > STRIP_ROWS)
+      n = STRIP_ROWS;
+    for (unsigned i = 0; i < n; i++) {
+      uint32_t *dst = strip ? strip + (size_t)i * c->output_width : render_image_row(img, y0 + i);
+      JSAMPROW rp = row ? row : (JSAMPROW)dst;
       jpeg_read_scanlines(c, &rp, 1);
-    } else {
-      JSAMPROW rp = row;
-      jpeg_read_scanlines(c, &rp, 1);
-      convert_row(c, row, dst);
+      if (row)
+        convert_row(c, row, dst);
     }
+    if (strip)
+      render_image_put_rows(img, strip, (size_t)c->output_width * 4, y0, n);
   }
 }
 
-/* Decodes the image at scale/8 into d->img. */
-static bool decode(jpeg_doc_t *d, unsigned scale, render_error_t *err)
+/* Frees what decode allocated (after a failure). */
+static void decode_free(jpeg_doc_t *d, FILE *fp, JSAMPLE *row, uint32_t *strip)
+{
+  fclose(fp);
+  free(row);
+  free(strip);
+  render_image_clear(&d->img);
+}
+
+/* Decodes the image at scale/8 into d->img, turned as painting on g will need it. */
+static bool decode(jpeg_doc_t *d, unsigned scale, const render_geom_t *g,
+                   render_scaling_t scaling, render_error_t *err)
 {
   FILE *fp = fopen(d->path, "rb");
   if (!fp)
     return render_fail(err, RENDER_EXIT_SYSTEM, "cannot open the image: %s", strerror(errno));
   struct jpeg_decompress_struct c;
   jpeg_fail_t f;
-  cairo_surface_t *volatile surface = NULL;
   JSAMPLE *volatile row = NULL;
+  uint32_t *volatile strip = NULL;
   fail_init(&f, &c);
   if (setjmp(f.jump)) {
     jpeg_destroy_decompress(&c);
-    fclose(fp);
-    free(row);
-    if (surface)
-      cairo_surface_destroy(surface);
+    decode_free(d, fp, row, strip);
     return render_fail(err, RENDER_EXIT_FORMAT, "the JPEG image is damaged: %s", f.message);
   }
   jpeg_create_decompress(&c);
@@ -183,32 +199,25 @@ static bool decode(jpeg_doc_t *d, unsigned scale, render_error_t *err)
   else
     c.out_color_space = CAIRO_JCS;
   jpeg_start_decompress(&c);
-  surface = render_surface_new(c.output_width, c.output_height);
-  if (!surface ||
-      (c.out_color_space != CAIRO_JCS &&
-       !(row = malloc((size_t)c.output_width * (size_t)c.output_components)))) {
-    strcpy(f.message, "out of memory");
+  d->img = (render_image_t){.width = c.output_width, .height = c.output_height,
+                            .xppi = d->ppi * scale / 8.0, .yppi = d->ppi * scale / 8.0,
+                            .orientation = d->orientation};
+  size_t w = c.output_width;
+  if (!render_image_alloc(&d->img, g, scaling) ||
+      (!d->img.surface && !(strip = malloc(w * 4 * STRIP_ROWS))) ||
+      (c.out_color_space != CAIRO_JCS && !(row = malloc(w * (size_t)c.output_components)))) {
     jpeg_destroy_decompress(&c);
-    fclose(fp);
-    free(row);
-    if (surface)
-      cairo_surface_destroy(surface);
+    decode_free(d, fp, row, strip);
     return render_fail(err, RENDER_EXIT_SYSTEM, "out of memory for a %u x %u image",
-                       c.output_width, c.output_height);
+                       (unsigned)w, c.output_height);
   }
-  cairo_surface_flush(surface);
-  decode_rows(&c, cairo_image_surface_get_data(surface), cairo_image_surface_get_stride(surface),
-              row);
+  decode_rows(&c, &d->img, row, strip);
   jpeg_finish_decompress(&c);
-  cairo_surface_mark_dirty(surface);
-  d->img.surface = surface;
-  d->img.width = c.output_width;
-  d->img.height = c.output_height;
-  d->img.xppi = d->img.yppi = d->ppi * scale / 8.0;
-  d->img.orientation = d->orientation;
+  render_image_done(&d->img);
   jpeg_destroy_decompress(&c);
   fclose(fp);
   free(row);
+  free(strip);
   return true;
 }
 
@@ -220,7 +229,7 @@ static bool jpeg_page_open(render_doc_t *base, unsigned index, const render_geom
   (void)index;
   unsigned scale = render_image_decode_scale(d->width, d->height, d->orientation, d->ppi,
                                              d->ppi, g, base->scaling);
-  if (!decode(d, scale, err))
+  if (!decode(d, scale, g, base->scaling, err))
     return false;
   render_image_content(&d->img, &base->content);
   base->page_w = g->media_w;

@@ -224,12 +224,13 @@ bool render_pdf_check_xref(int fd, render_error_t *err);
 /* ---- decoded images (image.c), shared by JPEG and raster inputs ---- */
 
 typedef struct render_image_s {
-  cairo_surface_t *surface;   /* RGB24, stored orientation */
+  cairo_surface_t *surface;   /* RGB24, stored orientation; NULL when only `upright` is held */
   unsigned width, height;     /* stored pixels */
   double xppi, yppi;          /* 0 when unknown */
   int orientation;            /* EXIF 1..8 */
   cairo_surface_t *upright;   /* copy turned for the last paint (see image.c), or NULL */
-  int upright_key;
+  int upright_key;            /* which turn upright is */
+  cairo_matrix_t upright_t;   /* upright pixels -> stored pixels */
 } render_image_t;
 
 /* Frees the image's surfaces. */
@@ -237,6 +238,20 @@ void render_image_clear(render_image_t *img);
 
 /* Content description of an image as displayed (after orientation). */
 void render_image_content(const render_image_t *img, render_content_t *content);
+
+/* Allocates the surface img (size, resolution, orientation set) will be painted from on g:
+ * turned already when painting will turn it. False if out of memory. */
+bool render_image_alloc(render_image_t *img, const render_geom_t *g, render_scaling_t scaling);
+
+/* Where stored row y goes when the image is not turned, else NULL (see render_image_put_rows). */
+uint32_t *render_image_row(render_image_t *img, unsigned y);
+
+/* Writes n stored rows from y0 on (stride bytes apart) into the turned surface. */
+void render_image_put_rows(render_image_t *img, const uint32_t *rows, size_t stride, unsigned y0,
+                           unsigned n);
+
+/* Ends writing the pixels of an image from render_image_alloc. */
+void render_image_done(render_image_t *img);
 
 /* Paints img; cr maps displayed-image content points (see render_image_content). */
 void render_image_paint(render_image_t *img, cairo_t *cr);

@@ -90,6 +90,84 @@ static void test_packbits_rgb32(void)
   }
 }
 
+/* Pixel value of stored pixel (x, y) in test_image_turn. */
+static uint32_t turn_pixel(unsigned x, unsigned y)
+{
+  return 0x100000u * (x + 1) + 0x1000u * (y + 1) + 0x11u;
+}
+
+/* Paints img on a w x h pt media at 72 dpi; true when every pixel is the stored pixel that
+ * the layout and the EXIF orientation put there (exact at one pixel per point). */
+static bool turn_paint_matches(render_image_t *img, double w, double h)
+{
+  render_geom_t g;
+  render_error_t err = {0};
+  render_content_t content;
+  cairo_matrix_t layout, e;
+  if (!render_geom_init(&g, w, h, 72, 72, &err))
+    return false;
+  render_image_content(img, &content);
+  render_layout(w, h, &content, RENDER_SCALING_FIT, &layout);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)g.width, (int)g.height);
+  cairo_t *cr = cairo_create(s);
+  cairo_transform(cr, &layout);
+  render_image_paint(img, cr);
+  cairo_destroy(cr);
+  cairo_surface_flush(s);
+  cairo_matrix_t inv = layout;
+  cairo_matrix_invert(&inv);
+  render_exif_matrix(img->orientation, img->width, img->height, &e); /* displayed -> stored */
+  bool ok = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS;
+  const unsigned char *data = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s);
+  for (unsigned v = 0; ok && v < g.height; v++)
+    for (unsigned u = 0; ok && u < g.width; u++) {
+      double x = u + 0.5, y = v + 0.5;
+      cairo_matrix_transform_point(&inv, &x, &y);
+      cairo_matrix_transform_point(&e, &x, &y);
+      uint32_t got;
+      memcpy(&got, data + (size_t)v * (size_t)stride + 4 * u, 4);
+      ok = (got & 0xFFFFFFu) == turn_pixel((unsigned)floor(x), (unsigned)floor(y));
+    }
+  cairo_surface_destroy(s);
+  return ok;
+}
+
+/* Images decoded straight into the orientation they are painted in (render_image_alloc and
+ * render_image_put_rows, every EXIF orientation, turned or not by the layout), then painted
+ * on the media they were prepared for and on the other one (the stored orientation is then
+ * rebuilt from the turned pixels). */
+static void test_image_turn(void)
+{
+  static const double media[2][2] = {{4, 6}, {6, 4}}; /* points */
+  unsigned bad = 0;
+  for (int o = 1; o <= 8; o++)
+    for (unsigned m = 0; m < 2; m++)
+      for (unsigned other = 0; other < 2; other++) {
+        render_image_t img = {.width = 6, .height = 4, .xppi = 72, .yppi = 72, .orientation = o};
+        render_geom_t g;
+        render_error_t err = {0};
+        CHECK(render_geom_init(&g, media[m][0], media[m][1], 72, 72, &err));
+        CHECK(render_image_alloc(&img, &g, RENDER_SCALING_FIT));
+        uint32_t rows[4][6];
+        for (unsigned y = 0; y < 4; y++)
+          for (unsigned x = 0; x < 6; x++)
+            rows[y][x] = turn_pixel(x, y) | 0xFF000000u;
+        if (render_image_row(&img, 0)) {
+          for (unsigned y = 0; y < 4; y++)
+            memcpy(render_image_row(&img, y), rows[y], sizeof(rows[y]));
+        } else {
+          render_image_put_rows(&img, rows[0], sizeof(rows[0]), 0, 1); /* one row, then three */
+          render_image_put_rows(&img, rows[1], sizeof(rows[0]), 1, 3);
+        }
+        render_image_done(&img);
+        bad += !turn_paint_matches(&img, media[m ^ other][0], media[m ^ other][1]);
+        bad += !turn_paint_matches(&img, media[m][0], media[m][1]);
+        render_image_clear(&img);
+      }
+  CHECK(bad == 0);
+}
+
 /* Our PWG header, read by libcups. */
 static void test_pwg_header_libcups(void)
 {
@@ -401,6 +479,7 @@ int main(void)
   test_pwg_header_vs_libcups_writer();
   test_urf_header();
   test_exif();
+  test_image_turn();
   test_sheets();
   test_colour();
   test_layout();
