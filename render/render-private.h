@@ -279,8 +279,11 @@ size_t render_packbits_max(size_t n, unsigned bpp);
 size_t render_packbits_encode(const unsigned char *line, size_t n, unsigned bpp,
                               unsigned char *out);
 
-/* Same for cairo RGB24 pixels, written as 3-byte RGB units. */
-size_t render_packbits_encode_rgb32(const uint32_t *px, size_t n, unsigned char *out);
+/* Same for cairo RGB24 pixels, written as 3-byte RGB units; scratch holds
+ * render_packbits_rgb32_scratch(n) bytes. */
+size_t render_packbits_rgb32_scratch(size_t n);
+size_t render_packbits_encode_rgb32(const uint32_t *px, size_t n, void *scratch,
+                                    unsigned char *out);
 
 /* Decodes one line (after its repeat byte) of bpl bytes in units of bpp; 0x80 fills the
  * rest with `fill`. Returns bytes consumed, 0 if src ends first. */

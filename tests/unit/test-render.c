@@ -65,29 +65,92 @@ static void test_packbits(void)
     }
 }
 
-/* The RGB24 encoder must produce exactly the generic encoder's bytes. */
+/* Encodes px[0..n) with both encoders; true when the bytes are the same. */
+static bool rgb32_matches(const uint32_t *px, size_t n)
+{
+  unsigned char *rgb = malloc(n * 3), *a = malloc(render_packbits_max(n, 3));
+  unsigned char *b = malloc(render_packbits_max(n, 3));
+  unsigned char *scratch = malloc(render_packbits_rgb32_scratch(n));
+  for (size_t i = 0; i < n; i++) {
+    rgb[3 * i] = (unsigned char)(px[i] >> 16);
+    rgb[3 * i + 1] = (unsigned char)(px[i] >> 8);
+    rgb[3 * i + 2] = (unsigned char)px[i];
+  }
+  size_t la = render_packbits_encode(rgb, n, 3, a);
+  size_t lb = render_packbits_encode_rgb32(px, n, scratch, b);
+  bool same = la == lb && !memcmp(a, b, la);
+  free(rgb);
+  free(a);
+  free(b);
+  free(scratch);
+  return same;
+}
+
+/* The RGB24 encoder must produce exactly the generic encoder's bytes: pseudo-random lines,
+ * lines of two or three colours (short runs everywhere, across the encoder's 64-bit words),
+ * and lines made of runs and literal stretches of every length around the 128-unit limit and
+ * the word size, with garbage in the unused top byte. */
 static void test_packbits_rgb32(void)
 {
   for (unsigned seed = 0; seed < 30; seed++) {
     size_t n = 1 + seed * 53 % 900;
     uint32_t *px = malloc(n * 4);
-    unsigned char *rgb = malloc(n * 3), *a = malloc(render_packbits_max(n, 3));
-    unsigned char *b = malloc(render_packbits_max(n, 3));
     fill_line((unsigned char *)px, n * 4, seed);
-    for (size_t i = 0; i < n; i++) {
-      if (seed % 3 == 0)
-        px[i] &= 0xFF0000F0u; /* few distinct colours: runs; top byte is garbage */
-      rgb[3 * i] = (unsigned char)(px[i] >> 16);
-      rgb[3 * i + 1] = (unsigned char)(px[i] >> 8);
-      rgb[3 * i + 2] = (unsigned char)px[i];
-    }
-    size_t la = render_packbits_encode(rgb, n, 3, a), lb = render_packbits_encode_rgb32(px, n, b);
-    CHECK(la == lb && !memcmp(a, b, la));
+    for (size_t i = 0; seed % 3 == 0 && i < n; i++)
+      px[i] &= 0xFF0000F0u; /* few distinct colours: runs; top byte is garbage */
+    CHECK(rgb32_matches(px, n));
     free(px);
-    free(rgb);
-    free(a);
-    free(b);
   }
+  uint32_t s = 7;
+  unsigned mismatches = 0;
+  for (unsigned t = 0; t < 400; t++) {
+    size_t n = 1 + t * 7 % 700;
+    uint32_t *line = malloc(n * 4);
+    for (size_t i = 0; i < n; i++) {
+      s = s * 1103515245u + 12345u;
+      line[i] = (s >> 16) % (2 + t % 2) * 0x30405u | (s & 0xFF000000u);
+    }
+    mismatches += !rgb32_matches(line, n);
+    free(line);
+  }
+  CHECK(mismatches == 0);
+  static const unsigned lengths[] = {1, 2, 3, 7, 8, 9, 55, 56, 57, 58, 63, 64, 65, 127, 128,
+                                     129, 130, 255, 256, 257, 258, 300};
+  size_t nl = sizeof(lengths) / sizeof(lengths[0]);
+  uint32_t *px = malloc(2000 * 4);
+  unsigned bad = 0;
+  for (size_t a = 0; a < nl; a++)
+    for (size_t b = 0; b < nl; b++)
+      for (unsigned kinds = 0; kinds < 4; kinds++) {
+        /* [run or literal of lengths[a]] [run or literal of lengths[b]] [tail] */
+        size_t n = 0;
+        uint32_t colour = 0x102030u;
+        for (unsigned part = 0; part < 2; part++) {
+          bool run = kinds >> part & 1;
+          size_t len = lengths[part ? b : a];
+          for (size_t k = 0; k < len; k++, n++)
+            px[n] = (run ? colour : colour + (uint32_t)k * 0x010101u) | (uint32_t)(n * 37) << 24;
+          colour += 0x400000u;
+        }
+        static const uint32_t tail[] = {0x800000, 0x800001, 0x800002, 0x800002, 0x800002, 9};
+        for (unsigned k = 0; k < 6; k++, n++) /* 2 literal, a run of 3, 1 literal */
+          px[n] = tail[k];
+        for (size_t end = n - 6; end <= n; end++) /* every tail length */
+          bad += !rgb32_matches(px, end);
+      }
+  for (unsigned t = 0; t < 3000; t++) { /* chains of such stretches */
+    size_t n = 0;
+    for (unsigned part = 0; part < 8; part++) {
+      s = s * 1103515245u + 12345u;
+      size_t len = lengths[(s >> 16) % nl];
+      bool run = s >> 30 & 1;
+      for (size_t k = 0; k < len && n < 2000; k++, n++)
+        px[n] = (run ? 0x10000u * part : 0x10000u * part + (uint32_t)k + 1) | (s & 0xFF000000u);
+    }
+    bad += !rgb32_matches(px, n);
+  }
+  CHECK(bad == 0);
+  free(px);
 }
 
 /* Pixel value of stored pixel (x, y) in test_image_turn. */
