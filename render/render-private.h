@@ -22,6 +22,7 @@
 #include "render.h"
 
 #include <cairo.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,7 +111,9 @@ const char *render_sides_name(render_sides_t sides);
 /* ---- output files (util.c) ---- */
 
 /* An output stream: a file descriptor with a write buffer, or a growing memory buffer that is
- * handed to `spill` once it holds more than `spill_at` bytes (workers.c). */
+ * handed to `spill` once it holds more than `spill_at` bytes (workers.c). In fd mode a full
+ * buffer is written by a background thread while the next one fills (util.c); a flush waits
+ * for it. */
 typedef struct render_out_s {
   int fd;                     /* -1 for memory mode */
   unsigned char *buf;
@@ -119,6 +122,8 @@ typedef struct render_out_s {
   bool (*spill)(struct render_out_s *out, render_error_t *err);
   void *spill_data;
   unsigned long long written; /* bytes passed on so far (fd mode) */
+  bool background;            /* fd mode: may write from a background thread (set by the caller) */
+  struct render_writer_s *writer; /* fd mode: the background writer once started, or NULL */
 } render_out_t;
 
 bool render_out_init_fd(render_out_t *out, int fd, render_error_t *err);
@@ -126,6 +131,9 @@ void render_out_init_mem(render_out_t *out);
 bool render_out_write(render_out_t *out, const void *data, size_t len, render_error_t *err);
 bool render_out_flush(render_out_t *out, render_error_t *err);
 void render_out_free(render_out_t *out);
+
+/* Starts a thread running fn(arg) with a stack of `stack` bytes; false if it cannot. */
+bool render_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, size_t stack);
 
 /* A large pixel buffer (huge pages when possible); free with free(). */
 void *render_alloc_pixels(size_t size);
@@ -206,6 +214,7 @@ struct render_doc_s {
   render_content_t content;   /* of the open page */
   double page_w, page_h;      /* open page's own size in points (for --info) */
   render_scaling_t scaling;   /* set by the caller after opening (images pick a decode scale) */
+  unsigned threads;           /* set by the caller: threads a page may use (--jobs; 0 = 1) */
   size_t band_bytes;          /* band buffer size that suits this input */
 };
 
@@ -363,6 +372,7 @@ void render_row_to_gray(const uint32_t *row, size_t n, unsigned char *out);
 /* A reusable band buffer for one geometry. */
 typedef struct render_band_s {
   uint32_t *buf;
+  uint32_t *spare;            /* second buffer for a painter thread, or NULL (band.c) */
   size_t stride;              /* bytes per row */
   unsigned rows;              /* rows per band */
   size_t size;                /* bytes allocated */
