@@ -10,8 +10,11 @@
  * drawn into a band buffer of cairo RGB24 pixels (one uint32_t per pixel, 0x00RRGGBB, top
  * byte ignored), at most RENDER_BAND_BYTES at a time, and each row is handed to the PWG
  * encoder (pwg-output.c) and the colour/coverage analysis (analysis.c) while it is hot in
- * the cache. Only one page (or one band of it) is ever in memory. pipeline.c drives one run;
- * workers.c splits the pages of a PDF across forked processes.
+ * the cache. Only one page (or one band of it, two for images) is ever in memory. pipeline.c
+ * drives one run; workers.c splits the pages of a PDF across forked processes. With --jobs > 1
+ * a process also uses threads for one page: two JPEG decoders (jpeg-input.c), a painter
+ * (band.c) and an output writer (util.c); each hands its work over in order, so the output
+ * does not depend on them.
  *
  * Errors: every function that can fail takes a render_error_t, records the first failure
  * (exit status + one line a user can read) with render_fail and returns false or NULL.

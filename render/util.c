@@ -200,8 +200,8 @@ static bool out_pass_on(render_out_t *out, render_error_t *err)
 {
   if (!out->len)
     return true;
-  if (!out->writer && out->background)
-    out->writer = writer_start(out);
+  if (!out->writer && out->background && !(out->writer = writer_start(out)))
+    out->background = false; /* no thread: write here from now on */
   render_writer_t *w = out->writer;
   if (!w) {
     if (!render_write_all(out->fd, out->buf, out->len))
