@@ -81,12 +81,35 @@ static int sign(double v)
   return v > 1e-9 ? 1 : v < -1e-9 ? -1 : 0;
 }
 
-/* For a CTM whose linear part has the sign pattern p = {xx, xy, yx, yy} (a signed
- * permutation P), the matrix t = P^-1 = P^T (plus a translation) from a turned copy's pixels to
- * the stored ones, so that CTM * t is a positive scale, and the copy's size. */
-static void turn_matrix(const int p[4], unsigned w, unsigned h, cairo_matrix_t *t,
+/* Multiplies ctm (user -> device) by the image's own part: points at its resolution, then
+ * displayed pixels -> stored pixels. Afterwards ctm maps stored pixels to the device. */
+static void image_ctm(const render_image_t *img, cairo_matrix_t *ctm)
+{
+  double w, h, xppi, yppi;
+  displayed(img, &w, &h, &xppi, &yppi);
+  cairo_matrix_t s, e;
+  cairo_matrix_init_scale(&s, 72.0 / xppi, 72.0 / yppi);
+  cairo_matrix_multiply(ctm, &s, ctm);
+  render_exif_matrix(img->orientation, img->width, img->height, &e);
+  if (cairo_matrix_invert(&e) == CAIRO_STATUS_SUCCESS)
+    cairo_matrix_multiply(ctm, &e, ctm);
+}
+
+/* For a CTM (stored pixels -> device) that turns or mirrors by multiples of 90 degrees, the
+ * matrix t from turned pixels to stored ones such that CTM * t is a positive scale, the
+ * turned size and a key naming the turn; 0 (t = identity) when no turn is needed. For the
+ * sign pattern p = {xx, xy, yx, yy} of the CTM (a signed permutation P), t = P^-1 = P^T plus
+ * a translation. */
+static int turn_for_ctm(const cairo_matrix_t *ctm, unsigned w, unsigned h, cairo_matrix_t *t,
                         unsigned *nw, unsigned *nh)
 {
+  int p[4] = {sign(ctm->xx), sign(ctm->xy), sign(ctm->yx), sign(ctm->yy)};
+  bool perm = (p[0] && p[3] && !p[1] && !p[2]) || (!p[0] && !p[3] && p[1] && p[2]);
+  cairo_matrix_init_identity(t);
+  *nw = w;
+  *nh = h;
+  if (!perm || (p[0] > 0 && p[3] > 0))
+    return 0;
   bool swap = p[0] == 0;
   *nw = swap ? h : w;
   *nh = swap ? w : h;
@@ -94,10 +117,24 @@ static void turn_matrix(const int p[4], unsigned w, unsigned h, cairo_matrix_t *
   double tx = (p[0] < 0 ? *nw : 0) + (p[2] < 0 ? *nh : 0);
   double ty = (p[1] < 0 ? *nw : 0) + (p[3] < 0 ? *nh : 0);
   cairo_matrix_init(t, p[0], p[1], p[2], p[3], tx, ty);
+  return (p[0] + 1) * 27 + (p[1] + 1) * 9 + (p[2] + 1) * 3 + (p[3] + 1);
 }
 
-/* Copies src into a new nw x nh surface whose pixel (u, v) is the stored pixel t maps its
- * centre to; 64 x 64 tiles. NULL if out of memory. */
+/* Pixel index offsets for a matrix m with entries -1, 0, 1 mapping pixels of a to pixels of
+ * b (row stride bs): pixel (x, y) of a, sampled at its centre, is b[o + x * dx + y * dy]. */
+static void pixel_steps(const cairo_matrix_t *m, ptrdiff_t bs, ptrdiff_t *o, ptrdiff_t *dx,
+                        ptrdiff_t *dy)
+{
+  long xx = lround(m->xx), xy = lround(m->xy), yx = lround(m->yx), yy = lround(m->yy);
+  long u0 = lround(floor(0.5 * (m->xx + m->xy) + m->x0));
+  long v0 = lround(floor(0.5 * (m->yx + m->yy) + m->y0));
+  *o = v0 * bs + u0;
+  *dx = yx * bs + xx;
+  *dy = yy * bs + xy;
+}
+
+/* Copies src into a new nw x nh surface whose pixel (u, v) is the src pixel t maps its centre
+ * to; 64 x 64 tiles. NULL if out of memory. */
 static cairo_surface_t *turned_copy(cairo_surface_t *src, const cairo_matrix_t *t, unsigned nw,
                                     unsigned nh)
 {
@@ -108,22 +145,31 @@ static cairo_surface_t *turned_copy(cairo_surface_t *src, const cairo_matrix_t *
   cairo_surface_flush(dst);
   const uint32_t *s = (const uint32_t *)cairo_image_surface_get_data(src);
   uint32_t *d = (uint32_t *)cairo_image_surface_get_data(dst);
-  ptrdiff_t ss = cairo_image_surface_get_stride(src) / 4, ds = cairo_image_surface_get_stride(dst) / 4;
-  long xx = lround(t->xx), xy = lround(t->xy), yx = lround(t->yx), yy = lround(t->yy);
-  /* centre (u + .5, v + .5) -> stored pixel index (xx u + xy v + bx, yx u + yy v + by) */
-  long bx = lround(t->x0) - (xx + xy == 1 ? 0 : 1), by = lround(t->y0) - (yx + yy == 1 ? 0 : 1);
-  ptrdiff_t step_u = yx * ss + xx;
+  ptrdiff_t ds = cairo_image_surface_get_stride(dst) / 4, o, step_u, step_v;
+  pixel_steps(t, cairo_image_surface_get_stride(src) / 4, &o, &step_u, &step_v);
   for (unsigned v0 = 0; v0 < nh; v0 += TILE)
     for (unsigned u0 = 0; u0 < nw; u0 += TILE)
       for (unsigned v = v0; v < v0 + TILE && v < nh; v++) {
-        const uint32_t *sp = s + (by + yx * (long)u0 + yy * (long)v) * ss + bx + xx * (long)u0 +
-                             xy * (long)v;
+        const uint32_t *sp = s + o + step_u * (ptrdiff_t)u0 + step_v * (ptrdiff_t)v;
         uint32_t *dp = d + (size_t)v * (size_t)ds;
         for (unsigned u = u0; u < u0 + TILE && u < nw; u++, sp += step_u)
           dp[u] = *sp;
       }
   cairo_surface_mark_dirty(dst);
   return dst;
+}
+
+/* Recreates the stored-orientation surface from the turned one (the decoder kept only that);
+ * false if out of memory. */
+static bool restore_stored(render_image_t *img)
+{
+  cairo_matrix_t inv = img->upright_t;
+  if (img->surface)
+    return true;
+  if (!img->upright || cairo_matrix_invert(&inv) != CAIRO_STATUS_SUCCESS)
+    return false;
+  img->surface = turned_copy(img->upright, &inv, img->width, img->height);
+  return img->surface != NULL;
 }
 
 /* Makes the CTM a positive scale when it turns or mirrors: switches the source to a turned
@@ -133,27 +179,108 @@ static cairo_surface_t *upright_source(render_image_t *img, cairo_t *cr, unsigne
 {
   cairo_matrix_t ctm, t;
   cairo_get_matrix(cr, &ctm);
-  int p[4] = {sign(ctm.xx), sign(ctm.xy), sign(ctm.yx), sign(ctm.yy)};
-  bool perm = (p[0] && p[3] && !p[1] && !p[2]) || (!p[0] && !p[3] && p[1] && p[2]);
+  unsigned nw, nh;
+  int key = turn_for_ctm(&ctm, img->width, img->height, &t, &nw, &nh);
+  if (img->upright && img->upright_key == key) {
+    cairo_transform(cr, &img->upright_t);
+    *w = nw;
+    *h = nh;
+    return img->upright;
+  }
+  if (!restore_stored(img)) { /* out of memory: paint the turned pixels turned back, slowly */
+    cairo_transform(cr, &img->upright_t);
+    cairo_surface_t *u = img->upright;
+    *w = (unsigned)cairo_image_surface_get_width(u);
+    *h = (unsigned)cairo_image_surface_get_height(u);
+    return u;
+  }
   *w = img->width;
   *h = img->height;
-  if (!perm || (p[0] > 0 && p[3] > 0))
+  if (!key)
     return img->surface;
-  int key = (p[0] + 1) * 27 + (p[1] + 1) * 9 + (p[2] + 1) * 3 + (p[3] + 1);
-  unsigned nw, nh;
-  turn_matrix(p, img->width, img->height, &t, &nw, &nh);
-  if (!img->upright || img->upright_key != key) {
-    if (img->upright)
-      cairo_surface_destroy(img->upright);
-    img->upright = turned_copy(img->surface, &t, nw, nh);
-    img->upright_key = key;
-    if (!img->upright)
-      return img->surface; /* out of memory: paint turned, slowly */
-  }
+  if (img->upright)
+    cairo_surface_destroy(img->upright);
+  img->upright = turned_copy(img->surface, &t, nw, nh);
+  img->upright_key = key;
+  img->upright_t = t;
+  if (!img->upright)
+    return img->surface; /* out of memory: paint turned, slowly */
   cairo_transform(cr, &t);
   *w = nw;
   *h = nh;
   return img->upright;
+}
+
+/* Allocates the surface img will be painted from on g with `scaling`: turned already when
+ * painting would turn it (then img->upright, key set, img->surface NULL), so that no second
+ * copy is made. img's size, resolution and orientation must be set. False if out of memory. */
+bool render_image_alloc(render_image_t *img, const render_geom_t *g, render_scaling_t scaling)
+{
+  render_content_t content;
+  cairo_matrix_t ctm, layout, t;
+  render_image_content(img, &content);
+  render_layout(g->media_w, g->media_h, &content, scaling, &layout);
+  cairo_matrix_init_scale(&ctm, g->sx, g->sy);
+  cairo_matrix_multiply(&ctm, &layout, &ctm);
+  image_ctm(img, &ctm);
+  unsigned nw, nh;
+  int key = turn_for_ctm(&ctm, img->width, img->height, &t, &nw, &nh);
+  cairo_surface_t *s = render_surface_new(nw, nh);
+  if (!s)
+    return false;
+  cairo_surface_flush(s);
+  if (key) {
+    img->upright = s;
+    img->upright_key = key;
+    img->upright_t = t;
+  } else {
+    img->surface = s;
+  }
+  return true;
+}
+
+/* Where stored row y of an image from render_image_alloc goes when it is not turned; NULL when
+ * it is (then rows are handed over with render_image_put_rows). */
+uint32_t *render_image_row(render_image_t *img, unsigned y)
+{
+  if (!img->surface)
+    return NULL;
+  unsigned char *data = cairo_image_surface_get_data(img->surface);
+  return (uint32_t *)(data + (size_t)y * (size_t)cairo_image_surface_get_stride(img->surface));
+}
+
+/* Writes n stored rows from y0 on (`rows`, `stride` bytes apart) into the turned surface. */
+void render_image_put_rows(render_image_t *img, const uint32_t *rows, size_t stride, unsigned y0,
+                           unsigned n)
+{
+  cairo_matrix_t inv = img->upright_t; /* stored pixels -> turned pixels */
+  if (cairo_matrix_invert(&inv) != CAIRO_STATUS_SUCCESS)
+    return;
+  uint32_t *d = (uint32_t *)cairo_image_surface_get_data(img->upright);
+  ptrdiff_t ss = (ptrdiff_t)(stride / 4), o, dx, dy;
+  pixel_steps(&inv, cairo_image_surface_get_stride(img->upright) / 4, &o, &dx, &dy);
+  uint32_t *base = d + o + dy * (ptrdiff_t)y0;
+  if (dy == 1 || dy == -1) { /* a stored column is a turned row: copy column by column */
+    for (unsigned x = 0; x < img->width; x++) {
+      const uint32_t *s = rows + x;
+      uint32_t *p = base + dx * (ptrdiff_t)x;
+      for (unsigned i = 0; i < n; i++, s += ss, p += dy)
+        *p = *s;
+    }
+    return;
+  }
+  for (unsigned i = 0; i < n; i++) {
+    const uint32_t *s = rows + ss * (ptrdiff_t)i;
+    uint32_t *p = base + dy * (ptrdiff_t)i;
+    for (unsigned x = 0; x < img->width; x++, p += dx)
+      *p = s[x];
+  }
+}
+
+/* Ends writing the pixels of an image from render_image_alloc. */
+void render_image_done(render_image_t *img)
+{
+  cairo_surface_mark_dirty(img->surface ? img->surface : img->upright);
 }
 
 /* Paints the stored surface so that it appears oriented, at its resolution. Bilinear
@@ -167,6 +294,8 @@ void render_image_paint(render_image_t *img, cairo_t *cr)
   if (cairo_matrix_invert(&e) != CAIRO_STATUS_SUCCESS)
     return;
   cairo_save(cr);
+  /* as image_ctm, through cairo's own steps: cairo_set_matrix would invert the CTM anew, and
+   * pixman's sampling follows the inverse to the last bit */
   cairo_scale(cr, 72.0 / xppi, 72.0 / yppi);
   cairo_transform(cr, &e); /* now in stored pixels */
   unsigned w_px, h_px;
@@ -200,7 +329,7 @@ void render_image_paint(render_image_t *img, cairo_t *cr)
 unsigned render_image_decode_scale(unsigned w, unsigned h, int o, double xppi, double yppi,
                                    const render_geom_t *g, render_scaling_t scaling)
 {
-  render_image_t probe = {NULL, w, h, xppi, yppi, o, NULL, 0};
+  render_image_t probe = {.width = w, .height = h, .xppi = xppi, .yppi = yppi, .orientation = o};
   render_content_t content;
   render_image_content(&probe, &content);
   cairo_matrix_t m;

@@ -163,6 +163,7 @@ static bool write_pwg(render_doc_t *doc, const char *path, const render_opts_t *
   render_out_t out;
   if (!render_out_init_fd(&out, fd, err))
     return false;
+  out.background = o->jobs > 1; /* --jobs 1: one thread */
   render_pwg_enc_t *enc = render_pwg_enc_new(&p, &out, err);
   bool ok = enc && render_out_write(&out, "RaS2", 4, err) &&
             pwg_first_copy(doc, path, o, &g, &p, enc, &out, info, err) &&
@@ -270,6 +271,7 @@ int render_run(const render_opts_t *o, render_error_t *err)
   bool ok = doc != NULL;
   if (ok) {
     doc->scaling = o->scaling;
+    doc->threads = o->jobs;
     ok = run_doc(doc, path, o, err);
   }
   render_doc_close(doc);

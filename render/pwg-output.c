@@ -22,6 +22,7 @@ struct render_pwg_enc_s {
   unsigned repeat;             /* extra occurrences of prev_enc not written yet (0..255) */
   bool have_prev;
   unsigned char *gray;         /* one grey row */
+  void *scratch;               /* for the RGB encoder */
 };
 
 /* The header of every page written for p. */
@@ -68,8 +69,9 @@ render_pwg_enc_t *render_pwg_enc_new(const render_pwg_params_t *p, render_out_t 
     enc->enc = malloc(max);
     enc->prev_enc = malloc(max);
     enc->gray = malloc(p->g->width);
+    enc->scratch = malloc(render_packbits_rgb32_scratch(p->g->width));
   }
-  if (!enc || !enc->enc || !enc->prev_enc || !enc->gray) {
+  if (!enc || !enc->enc || !enc->prev_enc || !enc->gray || !enc->scratch) {
     render_pwg_enc_free(enc);
     render_fail(err, RENDER_EXIT_SYSTEM, "out of memory");
     return NULL;
@@ -86,6 +88,7 @@ void render_pwg_enc_free(render_pwg_enc_t *enc)
   free(enc->enc);
   free(enc->prev_enc);
   free(enc->gray);
+  free(enc->scratch);
   free(enc);
 }
 
@@ -121,7 +124,7 @@ bool render_pwg_row(render_pwg_enc_t *enc, const uint32_t *row, const uint32_t *
     render_row_to_gray(row, width, enc->gray);
     len = render_packbits_encode(enc->gray, width, 1, enc->enc);
   } else {
-    len = render_packbits_encode_rgb32(row, width, enc->enc);
+    len = render_packbits_encode_rgb32(row, width, enc->scratch, enc->enc);
   }
   if (enc->have_prev && enc->repeat < 255 && len == enc->prev_len &&
       !memcmp(enc->enc, enc->prev_enc, len)) {

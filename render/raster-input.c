@@ -323,7 +323,8 @@ static bool raster_page_open(render_doc_t *base, unsigned index, const render_ge
                        (size_t)cairo_image_surface_get_stride(s), err);
   cairo_surface_mark_dirty(s);
   d->next_page = index + 1;
-  d->img = (render_image_t){s, p.width, p.height, p.xres, p.yres, 1, NULL, 0};
+  d->img = (render_image_t){.surface = s, .width = p.width, .height = p.height, .xppi = p.xres,
+                            .yppi = p.yres, .orientation = 1};
   render_image_content(&d->img, &base->content);
   base->page_w = p.width * 72.0 / p.xres;
   base->page_h = p.height * 72.0 / p.yres;

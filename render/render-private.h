@@ -10,8 +10,11 @@
  * drawn into a band buffer of cairo RGB24 pixels (one uint32_t per pixel, 0x00RRGGBB, top
  * byte ignored), at most RENDER_BAND_BYTES at a time, and each row is handed to the PWG
  * encoder (pwg-output.c) and the colour/coverage analysis (analysis.c) while it is hot in
- * the cache. Only one page (or one band of it) is ever in memory. pipeline.c drives one run;
- * workers.c splits the pages of a PDF across forked processes.
+ * the cache. Only one page (or one band of it, two for images) is ever in memory. pipeline.c
+ * drives one run; workers.c splits the pages of a PDF across forked processes. With --jobs > 1
+ * a process also uses threads for one page: two JPEG decoders (jpeg-input.c), a painter
+ * (band.c) and an output writer (util.c); each hands its work over in order, so the output
+ * does not depend on them.
  *
  * Errors: every function that can fail takes a render_error_t, records the first failure
  * (exit status + one line a user can read) with render_fail and returns false or NULL.
@@ -22,6 +25,7 @@
 #include "render.h"
 
 #include <cairo.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,7 +114,9 @@ const char *render_sides_name(render_sides_t sides);
 /* ---- output files (util.c) ---- */
 
 /* An output stream: a file descriptor with a write buffer, or a growing memory buffer that is
- * handed to `spill` once it holds more than `spill_at` bytes (workers.c). */
+ * handed to `spill` once it holds more than `spill_at` bytes (workers.c). In fd mode a full
+ * buffer is written by a background thread while the next one fills (util.c); a flush waits
+ * for it. */
 typedef struct render_out_s {
   int fd;                     /* -1 for memory mode */
   unsigned char *buf;
@@ -119,6 +125,8 @@ typedef struct render_out_s {
   bool (*spill)(struct render_out_s *out, render_error_t *err);
   void *spill_data;
   unsigned long long written; /* bytes passed on so far (fd mode) */
+  bool background;            /* fd mode: may write from a background thread (set by the caller) */
+  struct render_writer_s *writer; /* fd mode: the background writer once started, or NULL */
 } render_out_t;
 
 bool render_out_init_fd(render_out_t *out, int fd, render_error_t *err);
@@ -126,6 +134,9 @@ void render_out_init_mem(render_out_t *out);
 bool render_out_write(render_out_t *out, const void *data, size_t len, render_error_t *err);
 bool render_out_flush(render_out_t *out, render_error_t *err);
 void render_out_free(render_out_t *out);
+
+/* Starts a thread running fn(arg) with a stack of `stack` bytes; false if it cannot. */
+bool render_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg, size_t stack);
 
 /* A large pixel buffer (huge pages when possible); free with free(). */
 void *render_alloc_pixels(size_t size);
@@ -206,6 +217,7 @@ struct render_doc_s {
   render_content_t content;   /* of the open page */
   double page_w, page_h;      /* open page's own size in points (for --info) */
   render_scaling_t scaling;   /* set by the caller after opening (images pick a decode scale) */
+  unsigned threads;           /* set by the caller: threads a page may use (--jobs; 0 = 1) */
   size_t band_bytes;          /* band buffer size that suits this input */
 };
 
@@ -224,12 +236,13 @@ bool render_pdf_check_xref(int fd, render_error_t *err);
 /* ---- decoded images (image.c), shared by JPEG and raster inputs ---- */
 
 typedef struct render_image_s {
-  cairo_surface_t *surface;   /* RGB24, stored orientation */
+  cairo_surface_t *surface;   /* RGB24, stored orientation; NULL when only `upright` is held */
   unsigned width, height;     /* stored pixels */
   double xppi, yppi;          /* 0 when unknown */
   int orientation;            /* EXIF 1..8 */
   cairo_surface_t *upright;   /* copy turned for the last paint (see image.c), or NULL */
-  int upright_key;
+  int upright_key;            /* which turn upright is */
+  cairo_matrix_t upright_t;   /* upright pixels -> stored pixels */
 } render_image_t;
 
 /* Frees the image's surfaces. */
@@ -237,6 +250,20 @@ void render_image_clear(render_image_t *img);
 
 /* Content description of an image as displayed (after orientation). */
 void render_image_content(const render_image_t *img, render_content_t *content);
+
+/* Allocates the surface img (size, resolution, orientation set) will be painted from on g:
+ * turned already when painting will turn it. False if out of memory. */
+bool render_image_alloc(render_image_t *img, const render_geom_t *g, render_scaling_t scaling);
+
+/* Where stored row y goes when the image is not turned, else NULL (see render_image_put_rows). */
+uint32_t *render_image_row(render_image_t *img, unsigned y);
+
+/* Writes n stored rows from y0 on (stride bytes apart) into the turned surface. */
+void render_image_put_rows(render_image_t *img, const uint32_t *rows, size_t stride, unsigned y0,
+                           unsigned n);
+
+/* Ends writing the pixels of an image from render_image_alloc. */
+void render_image_done(render_image_t *img);
 
 /* Paints img; cr maps displayed-image content points (see render_image_content). */
 void render_image_paint(render_image_t *img, cairo_t *cr);
@@ -264,8 +291,11 @@ size_t render_packbits_max(size_t n, unsigned bpp);
 size_t render_packbits_encode(const unsigned char *line, size_t n, unsigned bpp,
                               unsigned char *out);
 
-/* Same for cairo RGB24 pixels, written as 3-byte RGB units. */
-size_t render_packbits_encode_rgb32(const uint32_t *px, size_t n, unsigned char *out);
+/* Same for cairo RGB24 pixels, written as 3-byte RGB units; scratch holds
+ * render_packbits_rgb32_scratch(n) bytes. */
+size_t render_packbits_rgb32_scratch(size_t n);
+size_t render_packbits_encode_rgb32(const uint32_t *px, size_t n, void *scratch,
+                                    unsigned char *out);
 
 /* Decodes one line (after its repeat byte) of bpl bytes in units of bpp; 0x80 fills the
  * rest with `fill`. Returns bytes consumed, 0 if src ends first. */
@@ -345,6 +375,7 @@ void render_row_to_gray(const uint32_t *row, size_t n, unsigned char *out);
 /* A reusable band buffer for one geometry. */
 typedef struct render_band_s {
   uint32_t *buf;
+  uint32_t *spare;            /* second buffer for a painter thread, or NULL (band.c) */
   size_t stride;              /* bytes per row */
   unsigned rows;              /* rows per band */
   size_t size;                /* bytes allocated */

@@ -452,11 +452,18 @@ def malformed_inputs_fail_cleanly(env):
         rc, _, err = run([env.quire] + args)
         check(rc == want and err.count("\n") == 1 and err.startswith("quire-render: "),
               "usage %r: exit %d, %r", args, rc, err)
+    for jobs in ("1", "2"):  # a full disk, with and without the background writer thread
+        rc, _, err = run([env.quire, env.doc("photo.jpg"), "-o", "/dev/full", "--jobs", jobs])
+        check(rc == 1 and err == "quire-render: cannot write the output: No space left on device\n",
+              "--jobs %s to /dev/full: exit %d, %r", jobs, rc, err)
     if env.asan:   # good documents under the sanitizers too, at a low resolution
         for name in ("text.pdf", "photo.jpg", "cmyk.jpg", "exif-6.jpg", "colour-set.pdf"):
             rc, _, err = run([env.asan, env.doc(name), "-o", env.tmp("a.pwg"), "--resolution", "50",
                               "--info", "--thumbnail", env.tmp("a.jpg")], env=san_env)
             check(rc == 0, "asan %s: exit %d %s", name, rc, err)
+        rc, _, err = run([env.asan, env.doc("exif-6.jpg"), "-o", env.tmp("a.pwg"), "--jobs", "2"],
+                         env=san_env)  # many bands: painter and writer threads
+        check(rc == 0, "asan exif-6.jpg at 300 dpi: exit %d %s", rc, err)
         for name, data in (("a.pwg", make_pwg("srgb8", 120, 160, 100, 2)),
                            ("a.urf", make_urf("sgray8", 120, 160, 100, 2))):
             path = env.tmp("in-" + name)
@@ -606,6 +613,14 @@ def workers_match_single_process(env):
     with open(env.doc("text.pdf"), "rb") as f:
         rc, _, err = run([env.quire, "-", "-o", stdin_out, "--resolution", "100"], stdin=f)
     check(rc == 0 and open(stdin_out, "rb").read() == open(one, "rb").read(), "stdin input: %s", err)
+    # images: painter and writer threads (default) against one thread (--jobs 1)
+    for name, extra in (("photo-12mp.jpg", ["--media", "na_letter_8.5x11in"]),
+                        ("cmyk.jpg", ["--color", "sgray"]), ("exif-6.jpg", ["--resolution", "600"]),
+                        ("progressive.jpg", ["--media", "iso_a3_297x420mm"])):
+        render(env, env.doc(name), "-o", one, "--jobs", "1", *extra)
+        render(env, env.doc(name), "-o", two, "--jobs", "2", *extra)
+        check(open(one, "rb").read() == open(two, "rb").read(),
+              "%s: --jobs 2 output differs from --jobs 1", name)
 
 
 @test

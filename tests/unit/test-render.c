@@ -65,29 +65,170 @@ static void test_packbits(void)
     }
 }
 
-/* The RGB24 encoder must produce exactly the generic encoder's bytes. */
+/* Encodes px[0..n) with both encoders; true when the bytes are the same. */
+static bool rgb32_matches(const uint32_t *px, size_t n)
+{
+  unsigned char *rgb = malloc(n * 3), *a = malloc(render_packbits_max(n, 3));
+  unsigned char *b = malloc(render_packbits_max(n, 3));
+  unsigned char *scratch = malloc(render_packbits_rgb32_scratch(n));
+  for (size_t i = 0; i < n; i++) {
+    rgb[3 * i] = (unsigned char)(px[i] >> 16);
+    rgb[3 * i + 1] = (unsigned char)(px[i] >> 8);
+    rgb[3 * i + 2] = (unsigned char)px[i];
+  }
+  size_t la = render_packbits_encode(rgb, n, 3, a);
+  size_t lb = render_packbits_encode_rgb32(px, n, scratch, b);
+  bool same = la == lb && !memcmp(a, b, la);
+  free(rgb);
+  free(a);
+  free(b);
+  free(scratch);
+  return same;
+}
+
+/* The RGB24 encoder must produce exactly the generic encoder's bytes: pseudo-random lines,
+ * lines of two or three colours (short runs everywhere, across the encoder's 64-bit words),
+ * and lines made of runs and literal stretches of every length around the 128-unit limit and
+ * the word size, with garbage in the unused top byte. */
 static void test_packbits_rgb32(void)
 {
   for (unsigned seed = 0; seed < 30; seed++) {
     size_t n = 1 + seed * 53 % 900;
     uint32_t *px = malloc(n * 4);
-    unsigned char *rgb = malloc(n * 3), *a = malloc(render_packbits_max(n, 3));
-    unsigned char *b = malloc(render_packbits_max(n, 3));
     fill_line((unsigned char *)px, n * 4, seed);
-    for (size_t i = 0; i < n; i++) {
-      if (seed % 3 == 0)
-        px[i] &= 0xFF0000F0u; /* few distinct colours: runs; top byte is garbage */
-      rgb[3 * i] = (unsigned char)(px[i] >> 16);
-      rgb[3 * i + 1] = (unsigned char)(px[i] >> 8);
-      rgb[3 * i + 2] = (unsigned char)px[i];
-    }
-    size_t la = render_packbits_encode(rgb, n, 3, a), lb = render_packbits_encode_rgb32(px, n, b);
-    CHECK(la == lb && !memcmp(a, b, la));
+    for (size_t i = 0; seed % 3 == 0 && i < n; i++)
+      px[i] &= 0xFF0000F0u; /* few distinct colours: runs; top byte is garbage */
+    CHECK(rgb32_matches(px, n));
     free(px);
-    free(rgb);
-    free(a);
-    free(b);
   }
+  uint32_t s = 7;
+  unsigned mismatches = 0;
+  for (unsigned t = 0; t < 400; t++) {
+    size_t n = 1 + t * 7 % 700;
+    uint32_t *line = malloc(n * 4);
+    for (size_t i = 0; i < n; i++) {
+      s = s * 1103515245u + 12345u;
+      line[i] = (s >> 16) % (2 + t % 2) * 0x30405u | (s & 0xFF000000u);
+    }
+    mismatches += !rgb32_matches(line, n);
+    free(line);
+  }
+  CHECK(mismatches == 0);
+  static const unsigned lengths[] = {1, 2, 3, 7, 8, 9, 55, 56, 57, 58, 63, 64, 65, 127, 128,
+                                     129, 130, 255, 256, 257, 258, 300};
+  size_t nl = sizeof(lengths) / sizeof(lengths[0]);
+  uint32_t *px = malloc(2000 * 4);
+  unsigned bad = 0;
+  for (size_t a = 0; a < nl; a++)
+    for (size_t b = 0; b < nl; b++)
+      for (unsigned kinds = 0; kinds < 4; kinds++) {
+        /* [run or literal of lengths[a]] [run or literal of lengths[b]] [tail] */
+        size_t n = 0;
+        uint32_t colour = 0x102030u;
+        for (unsigned part = 0; part < 2; part++) {
+          bool run = kinds >> part & 1;
+          size_t len = lengths[part ? b : a];
+          for (size_t k = 0; k < len; k++, n++)
+            px[n] = (run ? colour : colour + (uint32_t)k * 0x010101u) | (uint32_t)(n * 37) << 24;
+          colour += 0x400000u;
+        }
+        static const uint32_t tail[] = {0x800000, 0x800001, 0x800002, 0x800002, 0x800002, 9};
+        for (unsigned k = 0; k < 6; k++, n++) /* 2 literal, a run of 3, 1 literal */
+          px[n] = tail[k];
+        for (size_t end = n - 6; end <= n; end++) /* every tail length */
+          bad += !rgb32_matches(px, end);
+      }
+  for (unsigned t = 0; t < 3000; t++) { /* chains of such stretches */
+    size_t n = 0;
+    for (unsigned part = 0; part < 8; part++) {
+      s = s * 1103515245u + 12345u;
+      size_t len = lengths[(s >> 16) % nl];
+      bool run = s >> 30 & 1;
+      for (size_t k = 0; k < len && n < 2000; k++, n++)
+        px[n] = (run ? 0x10000u * part : 0x10000u * part + (uint32_t)k + 1) | (s & 0xFF000000u);
+    }
+    bad += !rgb32_matches(px, n);
+  }
+  CHECK(bad == 0);
+  free(px);
+}
+
+/* Pixel value of stored pixel (x, y) in test_image_turn. */
+static uint32_t turn_pixel(unsigned x, unsigned y)
+{
+  return 0x100000u * (x + 1) + 0x1000u * (y + 1) + 0x11u;
+}
+
+/* Paints img on a w x h pt media at 72 dpi; true when every pixel is the stored pixel that
+ * the layout and the EXIF orientation put there (exact at one pixel per point). */
+static bool turn_paint_matches(render_image_t *img, double w, double h)
+{
+  render_geom_t g;
+  render_error_t err = {0};
+  render_content_t content;
+  cairo_matrix_t layout, e;
+  if (!render_geom_init(&g, w, h, 72, 72, &err))
+    return false;
+  render_image_content(img, &content);
+  render_layout(w, h, &content, RENDER_SCALING_FIT, &layout);
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)g.width, (int)g.height);
+  cairo_t *cr = cairo_create(s);
+  cairo_transform(cr, &layout);
+  render_image_paint(img, cr);
+  cairo_destroy(cr);
+  cairo_surface_flush(s);
+  cairo_matrix_t inv = layout;
+  cairo_matrix_invert(&inv);
+  render_exif_matrix(img->orientation, img->width, img->height, &e); /* displayed -> stored */
+  bool ok = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS;
+  const unsigned char *data = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s);
+  for (unsigned v = 0; ok && v < g.height; v++)
+    for (unsigned u = 0; ok && u < g.width; u++) {
+      double x = u + 0.5, y = v + 0.5;
+      cairo_matrix_transform_point(&inv, &x, &y);
+      cairo_matrix_transform_point(&e, &x, &y);
+      uint32_t got;
+      memcpy(&got, data + (size_t)v * (size_t)stride + 4 * u, 4);
+      ok = (got & 0xFFFFFFu) == turn_pixel((unsigned)floor(x), (unsigned)floor(y));
+    }
+  cairo_surface_destroy(s);
+  return ok;
+}
+
+/* Images decoded straight into the orientation they are painted in (render_image_alloc and
+ * render_image_put_rows, every EXIF orientation, turned or not by the layout), then painted
+ * on the media they were prepared for and on the other one (the stored orientation is then
+ * rebuilt from the turned pixels). */
+static void test_image_turn(void)
+{
+  static const double media[2][2] = {{4, 6}, {6, 4}}; /* points */
+  unsigned bad = 0;
+  for (int o = 1; o <= 8; o++)
+    for (unsigned m = 0; m < 2; m++)
+      for (unsigned other = 0; other < 2; other++) {
+        render_image_t img = {.width = 6, .height = 4, .xppi = 72, .yppi = 72, .orientation = o};
+        render_geom_t g;
+        render_error_t err = {0};
+        CHECK(render_geom_init(&g, media[m][0], media[m][1], 72, 72, &err));
+        CHECK(render_image_alloc(&img, &g, RENDER_SCALING_FIT));
+        uint32_t rows[4][6];
+        for (unsigned y = 0; y < 4; y++)
+          for (unsigned x = 0; x < 6; x++)
+            rows[y][x] = turn_pixel(x, y) | 0xFF000000u;
+        if (render_image_row(&img, 0)) {
+          for (unsigned y = 0; y < 4; y++)
+            memcpy(render_image_row(&img, y), rows[y], sizeof(rows[y]));
+        } else {
+          render_image_put_rows(&img, rows[0], sizeof(rows[0]), 0, 1); /* one row, then three */
+          render_image_put_rows(&img, rows[1], sizeof(rows[0]), 1, 3);
+        }
+        render_image_done(&img);
+        bad += !turn_paint_matches(&img, media[m ^ other][0], media[m ^ other][1]);
+        bad += !turn_paint_matches(&img, media[m][0], media[m][1]);
+        render_image_clear(&img);
+      }
+  CHECK(bad == 0);
 }
 
 /* Our PWG header, read by libcups. */
@@ -401,6 +542,7 @@ int main(void)
   test_pwg_header_vs_libcups_writer();
   test_urf_header();
   test_exif();
+  test_image_turn();
   test_sheets();
   test_colour();
   test_layout();
