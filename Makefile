@@ -37,6 +37,7 @@ CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/u
 RENDER_BINS =
 include render/render.mk
 include tests/bench/bench.mk
+include image/image.mk
 
 TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns
 TOOL_BINS += $(B)/tests/mkdocs $(B)/tests/ippload

@@ -4,6 +4,7 @@
 #include "web.h"
 
 #include "api.h"
+#include "setup.h"
 
 #include "../core/util.h"
 
@@ -15,6 +16,7 @@
 
 /* Every route table, searched in this order. */
 static const web_route_t *const web_route_tables[] = {
+  setup_routes,        /* first: "/" is the set-up page until the set-up is done */
   api_admin_routes,
   NULL
 };
