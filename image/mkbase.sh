@@ -26,10 +26,14 @@ for f in /etc/subuid /etc/subgid; do
 done
 
 pkgs=$(grep -v '^#' "$HERE/base/packages" | tr '\n' ',' | sed 's/,,*/,/g; s/^,//; s/,$//')
+# The patterns go to dpkg as they are: no globbing here (it would expand them against the
+# build machine's own files).
+set -f
 set --
 for p in $(grep -v '^#' "$HERE/base/dpkg-excludes"); do
   set -- "$@" --dpkgopt="path-exclude=$p"
 done
+set +f
 
 mkdir -p "$(dirname "$OUT")"
 mmdebstrap --mode=unshare --variant=minbase --format=tar \

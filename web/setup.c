@@ -53,12 +53,19 @@ static void setup_append(GString *s, const char *fmt, ...)
   g_free(t);
 }
 
-/* Step 1: the code shown on the console. */
-static void setup_page_code(web_reply_t *rep, int status, const char *error)
+/* A new page body, starting with `error` (NULL: none). The caller sends it with setup_reply. */
+static GString *setup_page_new(const char *error)
 {
   GString *s = g_string_new("");
   if (error)
     setup_append(s, "<p class=\"err\">%s</p>", error);
+  return s;
+}
+
+/* Step 1: the code shown on the console. */
+static void setup_page_code(web_reply_t *rep, int status, const char *error)
+{
+  GString *s = setup_page_new(error);
   g_string_append(s, "<p>This appliance is not set up yet. Its console (screen or serial "
                      "port) shows a one-time set-up code.</p>"
                      "<form method=\"post\" action=\"/setup\">"
@@ -98,9 +105,7 @@ static void setup_page_choices(web_reply_t *rep, int status, GHashTable *form, c
 {
   const char *role = *setup_field(form, "role") ? setup_field(form, "role") : "standalone";
   const char *net = *setup_field(form, "network") ? setup_field(form, "network") : "dhcp";
-  GString *s = g_string_new("");
-  if (error)
-    setup_append(s, "<p class=\"err\">%s</p>", error);
+  GString *s = setup_page_new(error);
   setup_append(s, "<form method=\"post\" action=\"/setup\">"
                   "<input type=\"hidden\" name=\"code\" value=\"%s\">"
                   "<fieldset><legend>Administrator (user name <b>%s</b>)</legend>"

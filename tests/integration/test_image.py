@@ -99,14 +99,17 @@ def ipptool(uri, testfile_text, *extra, timeout=60):
     return r.returncode, r.stdout + r.stderr
 
 
-GET_PRINTER = """{
-  NAME "Get-Printer-Attributes"
-  OPERATION Get-Printer-Attributes
-  GROUP operation-attributes-tag
+# The operation attributes every request of the ipptool files below starts with.
+OPERATION_ATTRS = """GROUP operation-attributes-tag
   ATTR charset attributes-charset utf-8
   ATTR naturalLanguage attributes-natural-language en
   ATTR uri printer-uri $uri
-  ATTR name requesting-user-name image-test
+"""
+
+GET_PRINTER = """{
+  NAME "Get-Printer-Attributes"
+  OPERATION Get-Printer-Attributes
+  %(op)s  ATTR name requesting-user-name image-test
   ATTR keyword requested-attributes all
   STATUS successful-ok
   EXPECT printer-is-accepting-jobs OF-TYPE boolean WITH-VALUE true
@@ -117,16 +120,12 @@ GET_PRINTER = """{
   DISPLAY printer-info
   DISPLAY printer-uuid
 }
-"""
+""" % {"op": OPERATION_ATTRS}
 
 PRINT_HELD = """{
   NAME "Print-Job of a PDF is held"
   OPERATION Print-Job
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
-  ATTR uri printer-uri $uri
-  ATTR name requesting-user-name image-test
+  %(op)s  ATTR name requesting-user-name image-test
   ATTR name job-name image-test-job
   ATTR mimeMediaType document-format application/pdf
   FILE $filename
@@ -138,11 +137,7 @@ PRINT_HELD = """{
 {
   NAME "The job stays held and is analysed (job-pages from quire-render in the guest)"
   OPERATION Get-Job-Attributes
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR naturalLanguage attributes-natural-language en
-  ATTR uri printer-uri $uri
-  ATTR integer job-id $job-id
+  %(op)s  ATTR integer job-id $job-id
   ATTR name requesting-user-name image-test
   STATUS successful-ok
   EXPECT job-state OF-TYPE enum WITH-VALUE 4
@@ -150,7 +145,7 @@ PRINT_HELD = """{
   REPEAT-LIMIT 60
   DISPLAY job-pages
 }
-"""
+""" % {"op": OPERATION_ATTRS}
 
 
 @test
