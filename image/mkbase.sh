@@ -3,6 +3,7 @@
 # image/base/packages) with mmdebstrap in unshare mode into a tarball. This is the slow,
 # rarely changing stage; image/mkimage.sh adds the project layer on top of it.
 # Reproducible: SOURCE_DATE_EPOCH fixes every time stamp; mmdebstrap writes the tar sorted.
+# dpkg runs under eatmydata (no fsync while unpacking: the tarball is written at the end).
 set -eu
 OUT=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,7 @@ set +f
 mkdir -p "$(dirname "$OUT")"
 mmdebstrap --mode=unshare --variant=minbase --format=tar \
   --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+  --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
   --aptopt='Acquire::Retries "3"' \
   "$@" \
   --setup-hook='mkdir -p "$1/etc/initramfs-tools/conf.d"' \

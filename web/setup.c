@@ -10,6 +10,7 @@
 #include "../core/util.h"
 
 #include <glib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -46,6 +46,7 @@ class Vm:
     t_start = None
     t_ready = None
     console = None
+    old_code = None
 
     @classmethod
     def console_text(cls):
@@ -148,6 +149,17 @@ PRINT_HELD = """{
 """ % {"op": OPERATION_ATTRS}
 
 
+GET_JOBS_NONE = """{
+  NAME "No job left"
+  OPERATION Get-Jobs
+  %(op)s  ATTR name requesting-user-name image-test
+  ATTR keyword which-jobs all
+  STATUS successful-ok
+  EXPECT !job-id
+}
+""" % {"op": OPERATION_ATTRS}
+
+
 @test
 def test_build(ctx):
     """make image: the outputs exist, match SHA256SUMS, and the compressed image is small."""
@@ -217,35 +229,43 @@ def test_nothing_baked_in(ctx):
     check(re.search(r"(?m)^dnssd = off$", conf), "advertising is not off before the set-up")
 
 
-@test
-def test_boot(ctx):
-    """Boots the image (TCG, OVMF); Get-Printer-Attributes answers on the forwarded port."""
-    check(Vm.out, "no image was built")
-    for tool in ("qemu-system-x86_64", "qemu-img", "ipptool"):
-        check(shutil.which(tool), "%s is not installed" % tool)
-    check(os.path.exists(OVMF_CODE), "OVMF is not installed")
-    Vm.work = tempfile.mkdtemp(prefix="quire-image-test-")
-    disk = os.path.join(Vm.work, "disk.qcow2")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
-                    os.path.join(Vm.out, "quire.qcow2"), disk, "%dG" % DISK_GIB], check=True)
-    vars_fd = os.path.join(Vm.work, "OVMF_VARS.fd")
-    shutil.copyfile(OVMF_VARS, vars_fd)
-    Vm.console = os.path.join(Vm.work, "console.log")
-    Vm.qmp = os.path.join(Vm.work, "qmp.sock")
+def vm_start(ctx, boot=1):
+    """Starts qemu on the test disk; the serial console is logged to console-BOOT.log and
+    can be typed on through a socket (Vm.type)."""
+    Vm.console = os.path.join(Vm.work, "console-%d.log" % boot)
+    Vm.serial = os.path.join(Vm.work, "serial-%d.sock" % boot)
+    Vm.qmp = os.path.join(Vm.work, "qmp-%d.sock" % boot)
     Vm.port = free_port()
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35",
            "-smp", "2", "-m", "1024", "-nodefaults", "-display", "none", "-vga", "none",
            "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
-           "-drive", "if=pflash,format=raw,file=" + vars_fd,
-           "-drive", "if=virtio,format=qcow2,file=" + disk,
+           "-drive", "if=pflash,format=raw,file=" + Vm.vars_fd,
+           "-drive", "if=virtio,format=qcow2,file=" + Vm.disk,
            "-nic", "user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:%d-:631" % Vm.port,
-           "-serial", "file:" + Vm.console,
+           "-chardev", "socket,id=console,path=%s,server=on,wait=off,logfile=%s" % (
+               Vm.serial, Vm.console),
+           "-serial", "chardev:console",
            "-qmp", "unix:%s,server=on,wait=off" % Vm.qmp, "-no-reboot"]
     ctx.log("qemu:", " ".join(cmd))
-    Vm.log = open(os.path.join(Vm.work, "qemu.log"), "wb")
+    Vm.log = open(os.path.join(Vm.work, "qemu-%d.log" % boot), "wb")
     Vm.t_start = time.monotonic()
+    Vm.t_ready = None
     Vm.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=Vm.log,
                                stderr=subprocess.STDOUT)
+
+
+def vm_type(data):
+    """Types `data` (bytes) on the serial console."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(Vm.serial)
+    s.sendall(data)
+    s.close()
+
+
+def vm_wait_queue(ctx):
+    """Waits (BOOT_TIMEOUT) until Get-Printer-Attributes answers; returns the seconds since
+    power-on."""
     last = ""
     while time.monotonic() - Vm.t_start < BOOT_TIMEOUT:
         check(Vm.running(), "qemu exited (%s); console:\n%s", Vm.proc.poll(),
@@ -258,8 +278,54 @@ def test_boot(ctx):
         time.sleep(2)
     check(Vm.t_ready, "no printing queue %d s after power-on; last ipptool:\n%s\nconsole:\n%s",
           BOOT_TIMEOUT, last[-1500:], Vm.console_text()[-3000:])
-    ctx.log("power-on to printing queue: %.1f s" % (Vm.t_ready - Vm.t_start))
-    print("power-on to printing queue: %.1f s" % (Vm.t_ready - Vm.t_start), flush=True)
+    return Vm.t_ready - Vm.t_start
+
+
+def vm_power_off(ctx):
+    """ACPI power button through QMP; checks the guest stops cleanly and qemu exits 0."""
+    t0 = time.monotonic()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(Vm.qmp)
+    f = s.makefile("rw")
+    f.readline()
+    for cmd in ("qmp_capabilities", "system_powerdown"):
+        f.write(json.dumps({"execute": cmd}) + "\n")
+        f.flush()
+        f.readline()
+    s.close()
+    try:
+        rc = Vm.proc.wait(SHUTDOWN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        Vm.kill()
+        check(False, "the guest did not power off within %d s:\n%s", SHUTDOWN_TIMEOUT,
+              Vm.console_text()[-2000:])
+    finally:
+        Vm.log.close()
+    text = Vm.console_text()
+    check_eq(rc, 0, "qemu exit status")
+    check("reboot: Power down" in text, "no clean power-down on the console:\n%s", text[-2000:])
+    check(re.search(r"Stopped .*quired\.service", text), "quired was not stopped cleanly")
+    ctx.log("shutdown: %.1f s" % (time.monotonic() - t0))
+
+
+@test
+def test_boot(ctx):
+    """Boots the image (TCG, OVMF); Get-Printer-Attributes answers on the forwarded port."""
+    check(Vm.out, "no image was built")
+    for tool in ("qemu-system-x86_64", "qemu-img", "ipptool"):
+        check(shutil.which(tool), "%s is not installed" % tool)
+    check(os.path.exists(OVMF_CODE), "OVMF is not installed")
+    Vm.work = tempfile.mkdtemp(prefix="quire-image-test-")
+    Vm.disk = os.path.join(Vm.work, "disk.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                    os.path.join(Vm.out, "quire.qcow2"), Vm.disk, "%dG" % DISK_GIB], check=True)
+    Vm.vars_fd = os.path.join(Vm.work, "OVMF_VARS.fd")
+    shutil.copyfile(OVMF_VARS, Vm.vars_fd)
+    vm_start(ctx)
+    secs = vm_wait_queue(ctx)
+    ctx.log("power-on to printing queue: %.1f s" % secs)
+    print("power-on to printing queue: %.1f s" % secs, flush=True)
 
 
 @test
@@ -333,35 +399,46 @@ def test_setup(ctx):
     check(applied, "the set-up was not applied within 90 s:\n%s\nconsole:\n%s", out[-800:],
           Vm.console_text()[-2000:])
     ctx.log([l for l in Vm.console_text().splitlines() if "quire-setup-apply" in l][-1:])
+    Vm.old_code = code
 
 
 @test
 def test_shutdown(ctx):
     """ACPI power button (QMP system_powerdown): the guest stops cleanly and qemu exits 0."""
     Vm.need()
+    vm_power_off(ctx)
+
+
+@test
+def test_factory_reset(ctx):
+    """Boots again and picks "quire: factory reset" in the boot menu (keys typed on the serial
+    console): jobs, users and the set-up are gone, a new set-up code is shown, the queue has
+    its first name again, advertising is off; then a clean power-off."""
+    check(Vm.work and not Vm.running() and Vm.t_ready, "the first boot did not complete")
+    old_code = Vm.old_code
+    vm_start(ctx, boot=2)
     t0 = time.monotonic()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(Vm.qmp)
-    f = s.makefile("rw")
-    f.readline()
-    for cmd in ("qmp_capabilities", "system_powerdown"):
-        f.write(json.dumps({"execute": cmd}) + "\n")
-        f.flush()
-        f.readline()
-    s.close()
-    try:
-        rc = Vm.proc.wait(SHUTDOWN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        Vm.kill()
-        check(False, "the guest did not power off within %d s:\n%s", SHUTDOWN_TIMEOUT,
-              Vm.console_text()[-2000:])
+    while "Boot in" not in Vm.console_text() and time.monotonic() - t0 < 120:
+        check(Vm.running(), "qemu exited before the boot menu")
+        time.sleep(0.2)
+    check("Boot in" in Vm.console_text(), "no boot menu on the console")
+    vm_type(b"j")             # systemd-boot: next entry (factory reset); arrow keys arrive twice
+    time.sleep(0.5)
+    vm_type(b"\r")
+    vm_wait_queue(ctx)
     text = Vm.console_text()
-    check_eq(rc, 0, "qemu exit status")
-    check("reboot: Power down" in text, "no clean power-down on the console:\n%s", text[-2000:])
-    check(re.search(r"Stopped .*quired\.service", text), "quired was not stopped cleanly")
-    ctx.log("shutdown: %.1f s" % (time.monotonic() - t0))
-    Vm.log.close()
+    check("quire: factory reset done" in text, "the factory reset did not run:\n%s",
+          text[-3000:])
+    code = setup_code()
+    check(code != old_code, "the set-up code is the old one")
+    status, body = http("GET", Vm.url("/"))
+    check(status == 200 and "set-up code" in body, "GET / is not the set-up page again")
+    rc, out = ipptool(Vm.ipp_uri(), GET_PRINTER, timeout=40)
+    check(rc == 0 and NAME not in out and "quire pull printing" in out,
+          "the queue kept the set-up's name:\n%s", out[-800:])
+    rc, out = ipptool(Vm.ipp_uri(), GET_JOBS_NONE, timeout=40)
+    check(rc == 0, "jobs survived the factory reset:\n%s", out[-1500:])
+    vm_power_off(ctx)
     shutil.rmtree(Vm.work, ignore_errors=True)
 
 
