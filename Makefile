@@ -49,6 +49,7 @@ RENDER_BINS =
 include render/render.mk
 include web/web.mk
 include tests/bench/bench.mk
+include image/image.mk
 
 TEST_BINS += $(B)/tests/test-store $(B)/tests/test-ipp-attrs $(B)/tests/test-spool $(B)/tests/test-mdns \
              $(B)/tests/test-users $(B)/tests/test-accounting \
