@@ -84,6 +84,8 @@ ipp_exchange_t *ipp_exchange_new(ipp_service_t *svc, const ipp_http_info_t *info
   ex->resource = util_strdup(info->resource);
   ex->host = util_strdup(info->host && *info->host ? info->host : "localhost");
   ex->port = info->port;
+  ex->tls = info->tls;
+  ex->other_port = info->other_port;
   ex->remote = util_strdup(info->remote ? info->remote : "?");
   ex->basic_user = util_strdup(info->basic_user);
   ex->basic_password = util_strdup(info->basic_password);

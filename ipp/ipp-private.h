@@ -50,6 +50,8 @@ struct ipp_exchange_s {
   ipp_exchange_state_t state;
   char *resource, *host, *remote, *basic_user, *basic_password;
   int port;
+  bool tls;                     /* came over TLS */
+  int other_port;               /* the other scheme's port, 0 if none (ipp_http_info_t) */
 
   unsigned char *buf;           /* attribute bytes received so far */
   size_t len, cap;

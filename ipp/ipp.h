@@ -22,7 +22,10 @@ typedef struct ipp_exchange_s ipp_exchange_t;
 typedef struct ipp_http_info_s {
   const char *resource;       /* request path, e.g. "/ipp/print/default" */
   const char *host;           /* Host header without port ("localhost" if none) */
-  int port;                   /* port the client connected to */
+  int port;                   /* port the client connected to (from the Host header) */
+  bool tls;                   /* the request came over TLS (ipps://) */
+  int other_port;             /* the listening port of the other scheme (TLS for a plain
+                               * request and the reverse), 0 when there is none */
   const char *basic_user;     /* HTTP Basic credentials, NULL if none were sent */
   const char *basic_password;
   const char *remote;         /* client address, for logs */

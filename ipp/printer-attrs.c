@@ -813,9 +813,10 @@ static void attrs_add_uris(ipp_t *response, const ipp_printer_dynamic_t *dyn, bo
   int n = dyn->tls_available ? 2 : 1;
 
   attrs_uri(uris[0], sizeof(uris[0]), "ipp", dyn->host, port, resource);
-  attrs_uri(uris[1], sizeof(uris[1]), "ipps", dyn->host, port, resource);
+  int tls_port = dyn->tls_port > 0 ? dyn->tls_port : port;
+  attrs_uri(uris[1], sizeof(uris[1]), "ipps", dyn->host, tls_port, resource);
   attrs_uri(icons[0], sizeof(icons[0]), "http", dyn->host, port, "/icon.png");
-  attrs_uri(icons[1], sizeof(icons[1]), "https", dyn->host, port, "/icon.png");
+  attrs_uri(icons[1], sizeof(icons[1]), "https", dyn->host, tls_port, "/icon.png");
   attrs_uri(more, sizeof(more), "http", dyn->host, port, "/");
 
   if (attrs_dyn_wanted(requested, "printer-uri-supported"))

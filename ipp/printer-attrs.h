@@ -27,8 +27,9 @@ extern const char *const ipp_printer_formats_supported[];
 /* Values that change per request or over time. */
 typedef struct ipp_printer_dynamic_s {
   const char *host;          /* host name the client used (from the Host header), no port */
-  int port;                  /* port the client used */
-  bool tls_available;        /* add ipps:// and https:// URIs (false until TLS lands) */
+  int port;                  /* port of the plain listener as the client reaches it */
+  bool tls_available;        /* add ipps:// and https:// URIs on tls_port */
+  int tls_port;              /* port of the TLS listener as the client reaches it */
   const char *resource;      /* "/ipp/print/NAME" */
   ipp_pstate_t state;        /* IPP_PSTATE_IDLE normally */
   const char *state_reasons; /* comma-separated keywords, "none" when nothing to say */

@@ -44,7 +44,11 @@ void ipp_printer_dynamic(ipp_exchange_t *ex, ipp_printer_dynamic_t *dyn)
 
   memset(dyn, 0, sizeof(*dyn));
   dyn->host = ex->host;
-  dyn->port = ex->port;
+  /* The port of the scheme the client used is the one it reached (Host header, which may be
+   * forwarded); the other scheme's is the listening port. */
+  dyn->port = ex->tls ? ex->other_port : ex->port;
+  dyn->tls_port = ex->tls ? ex->port : ex->other_port;
+  dyn->tls_available = dyn->tls_port > 0;
   dyn->resource = ex->printer->resource;
   dyn->state = IPP_PSTATE_IDLE;
   dyn->state_reasons = "none";

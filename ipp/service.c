@@ -218,7 +218,7 @@ static ipp_t *ipp_printer_describe(ipp_printer_t *p, quire_system_t *sys, const 
 {
   ipp_t *attrs = ippNew();
   ipp_printer_dynamic_t dyn = {
-    .host = host, .port = port, .tls_available = tls, .resource = p->resource,
+    .host = host, .port = port, .tls_available = tls, .tls_port = port, .resource = p->resource,
     .state = IPP_PSTATE_IDLE, .state_reasons = "none", .accepting = true,
     .start_time = sys->start_time, .config_time = p->config_time, .state_time = sys->start_time};
 

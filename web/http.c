@@ -117,7 +117,9 @@ static void http_ipp_begin(http_listener_t *l, struct MHD_Connection *c, const c
   http_host(c, l->port, host, sizeof(host), &port);
   http_remote(c, remote, sizeof(remote));
   ipp_http_info_t info = {.resource = url, .host = host, .port = port, .basic_user = user,
-                          .basic_password = pass, .remote = remote};
+                          .basic_password = pass, .remote = remote, .tls = l->tls,
+                          .other_port = l->tls ? l->srv->plain->port
+                                               : http_server_tls_port(l->srv)};
   req->ex = ipp_exchange_new(l->srv->ipp, &info);
   if (pass) {
     explicit_bzero(pass, strlen(pass));
