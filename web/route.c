@@ -10,6 +10,7 @@
 #include "tls-api.h"
 #include "api-devices.h"
 #include "api-release.h"
+#include "api-reports.h"
 #include "setup.h"
 
 #include "../core/log.h"
@@ -27,6 +28,7 @@ static const web_route_t *const web_route_tables[] = {
   setup_routes,        /* first: "/" is the set-up page until the set-up is done */
   api_devices_routes,   /* first: api_admin_routes takes every GET under /api/jobs/ */
   api_release_routes,
+  api_reports_routes,
   web_login_routes,
   web_page_routes,
   web_tls_routes,

@@ -9,7 +9,7 @@ PACKAGES += xxd chromium chromium-driver python3-selenium   # the last three: br
 WEB_ASSETS = $(sort $(wildcard web/assets/*))
 WEB_OBJS   = $(B)/web/http.o $(B)/web/http-listen.o $(B)/web/route.o $(B)/web/api.o \
              $(B)/web/session.o $(B)/web/login.o $(B)/web/pages.o $(B)/web/assets.o \
-             $(B)/web/tls-api.o $(B)/web/api-devices.o $(B)/web/api-release.o \
+             $(B)/web/tls-api.o $(B)/web/api-devices.o $(B)/web/api-release.o $(B)/web/api-reports.o \
              $(B)/web/assets-data.o
 
 # C identifier of an asset file name (what xxd -i calls its array).

@@ -178,6 +178,13 @@ def release_prints_and_accounts_what_was_sent(ctx):
     rep = json.loads(cli(d, "report", "--by", "user", "--json").stdout)
     check(rep == [{"key": "alice", "jobs": 2, "pages": 24, "sheets": 16, "color_pages": 8,
                    "mono_pages": 16, "cost": 4.93}], "report: %r", rep)
+    st, api_rep = dl.api(d, "GET", "/api/reports?by=device")
+    check(st == 200 and [(r["key"], r["pages"], r["cost"]) for r in api_rep["rows"]] ==
+          [("colour", 16, "3.97"), ("mono", 8, "0.96")], "report API: %d %r", st, api_rep)
+    st, recs_api = dl.api(d, "GET", "/api/journal")
+    check(st == 200 and [r["job"] for r in recs_api] == [j1, j2], "journal API: %r", recs_api)
+    st, r = call(d, "GET", "/api/reports?by=user", token=token)
+    check(st in (401, 403), "a release token on the report API: %d", st)
 
     # The journal verifies; a record edited by hand is found.
     check(cli(d, "verify-journal").returncode == 0, "verify-journal on an intact journal")
@@ -187,6 +194,8 @@ def release_prints_and_accounts_what_was_sent(ctx):
     r = cli(d, "verify-journal", ok=False)
     check(r.returncode == 1 and "record 2:" in r.stdout and "edited" in r.stdout,
           "verify-journal after an edit: %r", r.stdout)
+    st, v = dl.api(d, "GET", "/api/journal/verify")
+    check(st == 200 and not v["intact"] and v["first_bad_record"] == 2, "verify API: %r", v)
 
 
 @test
