@@ -117,6 +117,18 @@ time_t accounting_period_start(const char *period, time_t now)
   return mktime(&tm);
 }
 
+time_t accounting_parse_date(const char *s, time_t def)
+{
+  struct tm tm = {0};
+  if (!s || !*s)
+    return def;
+  char *end = strptime(s, "%Y-%m-%d", &tm);
+  if (!end || *end)
+    return -1;
+  tm.tm_isdst = -1;
+  return mktime(&tm);
+}
+
 /* True when `q` applies to `user` (their own quota, or one of a group they belong to). */
 static bool accounting_quota_applies(const store_quota_t *q, const store_user_t *user)
 {

@@ -70,6 +70,9 @@ bool accounting_verify(store_t *store, FILE *out, int64_t *bad_seq);
  * 0) for `now`; -1 for an unknown period. */
 time_t accounting_period_start(const char *period, time_t now);
 
+/* Local midnight of a YYYY-MM-DD date; `def` when `s` is NULL or empty; -1 when malformed. */
+time_t accounting_parse_date(const char *s, time_t def);
+
 /* Parses a decimal amount ("1", "0.05", "-2.5", at most 4 decimals) into units. */
 bool money_parse(const char *s, int64_t *units);
 

@@ -293,22 +293,10 @@ static int acc_quota(store_t *s, const acc_opts_t *o)
   return ok ? 0 : 1;
 }
 
-/* Parses YYYY-MM-DD as local midnight; `def` when absent; -1 when invalid. */
-static time_t acc_date(const char *s, time_t def)
-{
-  struct tm tm = {0};
-  if (!s)
-    return def;
-  char *end = strptime(s, "%Y-%m-%d", &tm);
-  if (!end || *end)
-    return -1;
-  tm.tm_isdst = -1;
-  return mktime(&tm);
-}
-
 static int acc_report(cli_t *cli, store_t *s, const acc_opts_t *o)
 {
-  time_t from = acc_date(o->from, 0), to = acc_date(o->to, time(NULL) + 86400 * 366);
+  time_t from = accounting_parse_date(o->from, 0);
+  time_t to = accounting_parse_date(o->to, time(NULL) + 86400 * 366);
   if (!o->by || from < 0 || to < 0) {
     fprintf(stderr, "quire: report needs --by user|group|device|queue|day|account; dates are "
                     "YYYY-MM-DD (--to is exclusive)\n");

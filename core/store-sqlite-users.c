@@ -75,6 +75,7 @@ static const char SQL_CRED_CLEAR[] = "DELETE FROM credentials WHERE user = ?1 AN
 static const char SQL_CRED_COUNT[] =
   "SELECT COUNT(*) FROM credentials WHERE user = ?1 AND kind = ?2";
 static const char SQL_USER_EXISTS[] = "SELECT COUNT(*) FROM users WHERE name = ?1";
+static const char SQL_CRED_TAKEN[] = "SELECT COUNT(*) FROM credentials WHERE lookup = ?1";
 
 /* ---- rows --------------------------------------------------------------------------------- */
 
@@ -119,27 +120,14 @@ static void users_drop_string(void *p)
 /* Replaces the group memberships of `name` with the comma-separated `groups`. */
 static bool users_write_groups(store_conn_t *c, const char *name, const char *groups)
 {
-  sqlite3_stmt *st = store_prepare(c, SQL_GROUPS_CLEAR);
-  int rc = SQLITE_OK;
-  if (!st)
-    return false;
-  store_bind_text(st, 1, name, &rc);
-  if (!store_bound(c, st, rc, "bind groups") || !store_run(c, st, "clear groups"))
+  if (!store_exec_args(c, SQL_GROUPS_CLEAR, STORE_ARGS(STORE_TEXT(name)), NULL))
     return false;
   gchar **list = g_strsplit(groups ? groups : "", ",", -1);
   bool ok = true;
   for (gchar **g = list; ok && *g; g++) {
     g_strstrip(*g);
-    if (!**g)
-      continue;
-    if (!(st = store_prepare(c, SQL_GROUP_ADD))) {
-      ok = false;
-      break;
-    }
-    rc = SQLITE_OK;
-    store_bind_text(st, 1, name, &rc);
-    store_bind_text(st, 2, *g, &rc);
-    ok = store_bound(c, st, rc, "bind group") && store_run(c, st, "add group");
+    if (**g)
+      ok = store_exec_args(c, SQL_GROUP_ADD, STORE_ARGS(STORE_TEXT(name), STORE_TEXT(*g)), NULL);
   }
   g_strfreev(list);
   return ok;
@@ -148,18 +136,12 @@ static bool users_write_groups(store_conn_t *c, const char *name, const char *gr
 static bool users_put_fn(store_conn_t *c, void *arg)
 {
   const store_user_t *u = arg;
-  sqlite3_stmt *st = store_prepare(c, SQL_PUT);
-  int rc = SQLITE_OK;
-  if (!st)
-    return false;
-  store_bind_text(st, 1, u->name, &rc);
-  store_bind_text(st, 2, u->full_name, &rc);
-  store_bind_text(st, 3, u->email, &rc);
-  store_bind_text(st, 4, u->password_hash, &rc);
-  store_bind_int(st, 5, u->admin, &rc);
-  store_bind_int(st, 6, u->restricted, &rc);
-  store_bind_int(st, 7, u->created ? u->created : time(NULL), &rc);
-  return store_bound(c, st, rc, "bind user") && store_run(c, st, "put user") &&
+  return store_exec_args(c, SQL_PUT,
+                         STORE_ARGS(STORE_TEXT(u->name), STORE_TEXT(u->full_name),
+                                    STORE_TEXT(u->email), STORE_TEXT(u->password_hash),
+                                    STORE_INT(u->admin), STORE_INT(u->restricted),
+                                    STORE_INT(u->created ? u->created : time(NULL))),
+                         NULL) &&
          users_write_groups(c, u->name, u->groups);
 }
 
@@ -170,41 +152,25 @@ bool store_user_put(store_t *store, const store_user_t *user)
   return store_write(store, users_put_fn, (void *)user);
 }
 
-/* A statement bound with one text (and an optional integer) that must change one row. */
-typedef struct users_change_s {
-  const char *sql;
-  const char *text;
-  int64_t num;
-  bool with_num;
-  int changed;
-} users_change_t;
-
-static bool users_change_fn(store_conn_t *c, void *arg)
+/* Runs a one-row change bound with `name` (and `num` when with_num); true if it changed it. */
+static bool users_change_one(store_t *store, const char *sql, const char *name, int64_t num,
+                             bool with_num)
 {
-  users_change_t *ch = arg;
-  sqlite3_stmt *st = store_prepare(c, ch->sql);
-  int rc = SQLITE_OK;
-  if (!st)
-    return false;
-  store_bind_text(st, 1, ch->text, &rc);
-  if (ch->with_num)
-    store_bind_int(st, 2, ch->num, &rc);
-  if (!store_bound(c, st, rc, "bind user change") || !store_run(c, st, "user change"))
-    return false;
-  ch->changed = sqlite3_changes(c->db);
-  return true;
+  int changes = 0;
+  bool ok = with_num ? store_update(store, sql, STORE_ARGS(STORE_TEXT(name), STORE_INT(num)),
+                                    &changes)
+                     : store_update(store, sql, STORE_ARGS(STORE_TEXT(name)), &changes);
+  return ok && changes == 1;
 }
 
 bool store_user_delete(store_t *store, const char *name)
 {
-  users_change_t ch = {.sql = SQL_DELETE, .text = name};
-  return name && store_write(store, users_change_fn, &ch) && ch.changed == 1;
+  return name && users_change_one(store, SQL_DELETE, name, 0, false);
 }
 
 bool store_user_unlock(store_t *store, const char *name)
 {
-  users_change_t ch = {.sql = SQL_UNLOCK, .text = name};
-  return name && store_write(store, users_change_fn, &ch) && ch.changed == 1;
+  return name && users_change_one(store, SQL_UNLOCK, name, 0, false);
 }
 
 /* Arguments and results of a failed-login write. */
@@ -250,8 +216,7 @@ bool store_user_login_result(store_t *store, const char *name, bool ok, int max_
   if (!name)
     return false;
   if (ok) {
-    users_change_t ch = {.sql = SQL_LOGIN_OK, .text = name, .num = time(NULL), .with_num = true};
-    return store_write(store, users_change_fn, &ch) && ch.changed == 1;
+    return users_change_one(store, SQL_LOGIN_OK, name, time(NULL), true);
   }
   users_login_t l = {.name = name, .max_failures = max_failures,
                      .lock_value = lock_seconds > 0 ? time(NULL) + lock_seconds : -1};
@@ -269,52 +234,27 @@ typedef struct users_cred_add_s {
   store_cred_result_t result;
 } users_cred_add_t;
 
-/* One integer from a statement bound with a text and an optional integer. */
-static bool users_count(store_conn_t *c, const char *sql, const char *text, int64_t num,
-                        bool with_num, int64_t *out)
-{
-  sqlite3_stmt *st = store_prepare(c, sql);
-  int rc = SQLITE_OK;
-  if (!st)
-    return false;
-  store_bind_text(st, 1, text, &rc);
-  if (with_num)
-    store_bind_int(st, 2, num, &rc);
-  return store_bound(c, st, rc, "bind count") && store_run_int(c, st, out, "count");
-}
-
 static bool users_cred_add_fn(store_conn_t *c, void *arg)
 {
   users_cred_add_t *a = arg;
   int64_t n = 0;
-  if (!users_count(c, SQL_USER_EXISTS, a->user, 0, false, &n))
+  if (!store_query_int(c, SQL_USER_EXISTS, STORE_ARGS(STORE_TEXT(a->user)), &n))
     return false;
   if (n == 0) {
     a->result = STORE_CRED_NO_USER;
     return true;
   }
-  sqlite3_stmt *st = store_prepare(c, SQL_CRED_FIND);
-  int rc = SQLITE_OK;
-  if (!st)
+  int64_t taken = 0;
+  if (!store_query_int(c, SQL_CRED_TAKEN, STORE_ARGS(STORE_TEXT(a->lookup)), &taken))
     return false;
-  store_bind_text(st, 1, a->lookup, &rc);
-  if (!store_bound(c, st, rc, "bind credential"))
-    return false;
-  rc = sqlite3_step(st);
-  store_stmt_done(st);
-  if (rc == SQLITE_ROW) {
+  if (taken) {
     a->result = STORE_CRED_DUPLICATE;
     return true;
   }
-  if (rc != SQLITE_DONE || !(st = store_prepare(c, SQL_CRED_ADD)))
-    return false;
-  rc = SQLITE_OK;
-  store_bind_text(st, 1, a->user, &rc);
-  store_bind_int(st, 2, a->kind, &rc);
-  store_bind_text(st, 3, a->lookup, &rc);
-  store_bind_text(st, 4, a->hash, &rc);
-  store_bind_int(st, 5, time(NULL), &rc);
-  if (!store_bound(c, st, rc, "bind credential") || !store_run(c, st, "add credential"))
+  if (!store_exec_args(c, SQL_CRED_ADD,
+                       STORE_ARGS(STORE_TEXT(a->user), STORE_INT(a->kind), STORE_TEXT(a->lookup),
+                                  STORE_TEXT(a->hash), STORE_INT(time(NULL))),
+                       NULL))
     return false;
   a->result = STORE_CRED_ADDED;
   return true;
@@ -329,72 +269,25 @@ store_cred_result_t store_cred_add(store_t *store, const char *user, store_cred_
   return a.result;
 }
 
-/* Arguments and result of clearing credentials. */
-typedef struct users_cred_clear_s {
-  const char *user;
-  store_cred_kind_t kind;
-  int removed;
-} users_cred_clear_t;
-
-static bool users_cred_clear_fn(store_conn_t *c, void *arg)
-{
-  users_cred_clear_t *a = arg;
-  sqlite3_stmt *st = store_prepare(c, SQL_CRED_CLEAR);
-  int rc = SQLITE_OK;
-  if (!st)
-    return false;
-  store_bind_text(st, 1, a->user, &rc);
-  store_bind_int(st, 2, a->kind, &rc);
-  if (!store_bound(c, st, rc, "bind credential clear") || !store_run(c, st, "clear credentials"))
-    return false;
-  a->removed = sqlite3_changes(c->db);
-  return true;
-}
-
 bool store_cred_clear(store_t *store, const char *user, store_cred_kind_t kind, int *removed)
 {
-  users_cred_clear_t a = {user, kind, 0};
-  bool ok = user && store_write(store, users_cred_clear_fn, &a);
+  int changes = 0;
+  bool ok = user && store_update(store, SQL_CRED_CLEAR,
+                                 STORE_ARGS(STORE_TEXT(user), STORE_INT(kind)), &changes);
   if (removed)
-    *removed = a.removed;
+    *removed = changes;
   return ok;
 }
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
-/* A read returning rows made by `row` from a statement bound with an optional text. */
-typedef struct users_query_s {
-  const char *sql;
-  const char *text;
-  void *(*row)(sqlite3_stmt *);
-  void (*drop)(void *);
-  void **rows;
-  size_t count;
-} users_query_t;
-
-static bool users_query_fn(store_conn_t *c, void *arg)
-{
-  users_query_t *q = arg;
-  sqlite3_stmt *st = store_prepare(c, q->sql);
-  int rc = SQLITE_OK;
-  if (!st)
-    return false;
-  if (q->text)
-    store_bind_text(st, 1, q->text, &rc);
-  if (!store_bound(c, st, rc, "bind users query"))
-    return false;
-  q->rows = store_rows(c, st, q->row, q->drop, &q->count, "users query");
-  return q->rows != NULL;
-}
-
-/* Runs a users query; returns the rows (NULL on error) and sets *count. */
+/* Rows made by `row` of a query bound with `text` (or nothing when NULL); NULL on error. */
 static void **users_query(store_t *store, const char *sql, const char *text,
                           void *(*row)(sqlite3_stmt *), void (*drop)(void *), size_t *count)
 {
-  users_query_t q = {sql, text, row, drop, NULL, 0};
-  store_read(store, users_query_fn, &q);
-  *count = q.count;
-  return q.rows;
+  if (!text)
+    return store_select(store, sql, NULL, 0, row, drop, count);
+  return store_select(store, sql, STORE_ARGS(STORE_TEXT(text)), row, drop, count);
 }
 
 store_user_t *store_user_get(store_t *store, const char *name)
@@ -451,23 +344,12 @@ store_cred_t *store_cred_find(store_t *store, const char *lookup)
   return c;
 }
 
-/* Arguments and result of a credential count. */
-typedef struct users_cred_count_s {
-  const char *user;
-  store_cred_kind_t kind;
-  int64_t n;
-} users_cred_count_t;
-
-static bool users_cred_count_fn(store_conn_t *c, void *arg)
-{
-  users_cred_count_t *a = arg;
-  return users_count(c, SQL_CRED_COUNT, a->user, a->kind, true, &a->n);
-}
-
 int store_cred_count(store_t *store, const char *user, store_cred_kind_t kind)
 {
-  users_cred_count_t a = {user, kind, 0};
-  return user && store_read(store, users_cred_count_fn, &a) ? (int)a.n : -1;
+  int64_t n = 0;
+  return user && store_select_int(store, SQL_CRED_COUNT,
+                                  STORE_ARGS(STORE_TEXT(user), STORE_INT(kind)), &n)
+           ? (int)n : -1;
 }
 
 /* ---- freeing ------------------------------------------------------------------------------ */

@@ -18,19 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Local midnight of YYYY-MM-DD, `def` when absent, -1 when malformed. */
-static time_t reports_date(const char *s, time_t def)
-{
-  struct tm tm = {0};
-  if (!s || !*s)
-    return def;
-  char *end = strptime(s, "%Y-%m-%d", &tm);
-  if (!end || *end)
-    return -1;
-  tm.tm_isdst = -1;
-  return mktime(&tm);
-}
-
 /* True (with the admin checked) or false with 401/403 set. */
 static bool reports_admin(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
@@ -44,8 +31,8 @@ static void reports_get(const web_ctx_t *ctx, const web_request_t *req, web_repl
   if (!reports_admin(ctx, req, rep))
     return;
   const char *by = req->query(req, "by");
-  time_t from = reports_date(req->query(req, "from"), 0);
-  time_t to = reports_date(req->query(req, "to"), time(NULL) + 366 * 86400);
+  time_t from = accounting_parse_date(req->query(req, "from"), 0);
+  time_t to = accounting_parse_date(req->query(req, "to"), time(NULL) + 366 * 86400);
   size_t n = 0;
   store_report_row_t **rows = from >= 0 && to >= 0 && by
                                 ? store_report(ctx->sys->store, by, from, to, &n) : NULL;
