@@ -20,6 +20,7 @@ ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -MMD -MP \
 LIBS     = $(shell pkg-config --libs $(PKGS)) $(shell cups-config --libs) -lcsv -lpthread
 
 B = build
+.DEFAULT_GOAL := all
 
 STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-users.o \
              $(B)/core/store-sqlite-accounting.o \

@@ -3,8 +3,9 @@
  * files (web/assets/) that fill themselves in from the JSON API.
  *
  *   /login       the login form (a logged-in visitor goes on to /)
- *   /            the console shell: who is logged in, logout (a visitor goes to /login)
- *   /admin/tls   the TLS certificate (administrators; others get a 403 page)
+ *   /            My jobs, the user portal (a visitor goes to /login)
+ *   /terminal    the release terminal of a kiosk or MFD panel (PIN or card login on the page)
+ *   /admin/...   the admin console (administrators; others get a 403 page), see pages_table
  *   /assets/X    CSS, JavaScript and images (HTML only through the routes above)
  */
 #include "assets.h"
@@ -41,14 +42,48 @@ static void pages_gated(const web_ctx_t *ctx, const web_request_t *req, web_repl
   web_user_free(u);
 }
 
-static void pages_shell(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+/* The pages behind a login: path, file in web/assets/, who may open it. */
+typedef struct pages_entry_s {
+  const char *path;
+  const char *asset;
+  unsigned roles;
+} pages_entry_t;
+
+static const pages_entry_t pages_table[] = {
+  {"/", "app.html", WEB_ROLE_USER},                 /* My jobs: the user portal */
+  {"/admin", "admin.html", WEB_ROLE_ADMIN},         /* dashboard */
+  {"/admin/queues", "admin-queues.html", WEB_ROLE_ADMIN},
+  {"/admin/devices", "admin-devices.html", WEB_ROLE_ADMIN},
+  {"/admin/users", "admin-users.html", WEB_ROLE_ADMIN},
+  {"/admin/prices", "admin-prices.html", WEB_ROLE_ADMIN},
+  {"/admin/quotas", "admin-quotas.html", WEB_ROLE_ADMIN},
+  {"/admin/reports", "admin-reports.html", WEB_ROLE_ADMIN},
+  {"/admin/audit", "admin-audit.html", WEB_ROLE_ADMIN},
+  {"/admin/settings", "admin-settings.html", WEB_ROLE_ADMIN},
+  {"/admin/tls", "tls.html", WEB_ROLE_ADMIN},
+  {NULL, NULL, 0}
+};
+
+/* Serves the page of pages_table that the request's path names. */
+static void pages_table_page(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
-  pages_gated(ctx, req, rep, "app.html", WEB_ROLE_USER);
+  for (const pages_entry_t *p = pages_table; p->path; p++) {
+    if (!strcmp(p->path, req->path)) {
+      pages_gated(ctx, req, rep, p->asset, p->roles);
+      return;
+    }
+  }
+  web_reply_error(rep, 404, "not found");
 }
 
-static void pages_tls(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+/* /terminal: the release terminal of a kiosk or an MFD panel. Open to anyone (the person at
+ * the printer logs in on the page itself, by PIN or card, through the release API); the only
+ * page that may be shown inside a frame of another site (an MFD's own web panel). */
+static void pages_terminal(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
-  pages_gated(ctx, req, rep, "tls.html", WEB_ROLE_ADMIN);
+  (void)ctx;
+  web_asset_reply(req, rep, "terminal.html", 200);
+  rep->frame_ok = true;
 }
 
 static void pages_login(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
@@ -74,9 +109,11 @@ static void pages_asset(const web_ctx_t *ctx, const web_request_t *req, web_repl
 }
 
 const web_route_t web_page_routes[] = {
-  {"GET", "/", pages_shell},
+  {"GET", "/", pages_table_page},
   {"GET", "/login", pages_login},
-  {"GET", "/admin/tls", pages_tls},
+  {"GET", "/terminal", pages_terminal},
+  {"GET", "/admin", pages_table_page},
+  {"GET", "/admin/*", pages_table_page},
   {"GET", "/assets/*", pages_asset},
   {NULL, NULL, NULL}
 };

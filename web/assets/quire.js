@@ -6,6 +6,14 @@
 const quire = (() => {
   let session = null;
 
+  /* The admin console's pages, in the order of the navigation bar. */
+  const ADMIN_PAGES = [
+    ["/admin", "Dashboard"], ["/admin/queues", "Queues"], ["/admin/devices", "Devices"],
+    ["/admin/users", "Users"], ["/admin/prices", "Prices"], ["/admin/quotas", "Quotas"],
+    ["/admin/reports", "Reports"], ["/admin/audit", "Audit log"],
+    ["/admin/settings", "Settings"], ["/admin/tls", "TLS"],
+  ];
+
   /* Calls the JSON API; resolves to the parsed answer, rejects with an Error whose message is
    * the server's "error" text and whose .status is the HTTP status. */
   async function api(method, path, body) {
@@ -42,7 +50,8 @@ const quire = (() => {
     const bar = document.getElementById("bar");
     if (!bar) return;
     const nav = el("nav", {}, el("a", { href: "/", text: "My jobs" }));
-    if (session.admin) nav.append(el("a", { href: "/admin/tls", text: "TLS certificate" }));
+    if (session.admin)
+      for (const [href, text] of ADMIN_PAGES) nav.append(el("a", { href, text }));
     for (const a of nav.querySelectorAll("a"))
       if (a.getAttribute("href") === location.pathname) a.setAttribute("aria-current", "page");
     const logout = el("button", { id: "logout", type: "button", class: "secondary", text: "Log out" });
@@ -80,5 +89,36 @@ const quire = (() => {
     return new Date(seconds * 1000).toLocaleString();
   }
 
-  return { api, el, start, say, date, get session() { return session; } };
+  /* A duration in seconds as "5 min", "3 h", "2 d". */
+  function age(seconds) {
+    if (seconds < 60) return Math.max(0, Math.round(seconds)) + " s";
+    if (seconds < 3600) return Math.round(seconds / 60) + " min";
+    if (seconds < 86400) return Math.round(seconds / 3600) + " h";
+    return Math.round(seconds / 86400) + " d";
+  }
+
+  /* Fills <tbody> `body` with one <tr> per item; `cells(item)` returns the row's cells
+   * (strings or elements). `empty` is the text of the one row shown when there are none. */
+  function rows(body, items, cells, empty) {
+    const trs = items.map((it) => el("tr", {}, ...cells(it).map((c) => el("td", {}, c))));
+    if (!trs.length) {
+      const n = body.closest("table").querySelectorAll("thead th").length || 1;
+      trs.push(el("tr", { class: "empty" }, el("td", { colspan: String(n), text: empty || "None." })));
+    }
+    body.replaceChildren(...trs);
+  }
+
+  /* The values of a form's named fields as an object (checkboxes as booleans, empty fields
+   * left out). */
+  function fields(form) {
+    const o = {};
+    for (const e of form.elements) {
+      if (!e.name) continue;
+      if (e.type === "checkbox") o[e.name] = e.checked;
+      else if (e.value !== "") o[e.name] = e.value;
+    }
+    return o;
+  }
+
+  return { api, el, start, say, date, age, rows, fields, get session() { return session; } };
 })();
