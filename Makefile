@@ -24,7 +24,7 @@ B = build
 
 STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-users.o \
              $(B)/core/store-sqlite-accounting.o \
-             $(B)/core/store-sqlite-devices.o
+             $(B)/core/store-sqlite-devices.o $(B)/core/store-sqlite-audit.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \

@@ -199,7 +199,8 @@ bool store_select_int(store_t *s, const char *sql, const store_arg_t *args, size
  * (store-sqlite.c). */
 extern const store_area_t store_area_users;       /* store-sqlite-users.c */
 extern const store_area_t store_area_accounting;  /* store-sqlite-accounting.c */
-extern const store_area_t store_area_devices;   /* store-sqlite-devices.c */
+extern const store_area_t store_area_devices;     /* store-sqlite-devices.c */
+extern const store_area_t store_area_audit;       /* store-sqlite-audit.c */
 
 /* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
 

@@ -3,6 +3,8 @@
  */
 #include "api-devices.h"
 
+#include "session.h"
+
 #include "../core/device.h"
 #include "../core/forward.h"
 #include "../core/util.h"
@@ -125,14 +127,21 @@ static bool api_device_name(const web_request_t *req, char *dst, size_t size)
   return true;
 }
 
+/* True for the admin token or an admin's session (CSRF checked on changes); else false with
+ * the 401/403 answer set. */
+static bool api_devices_admin(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  web_user_t *u = web_session_require(ctx, req, rep, WEB_ROLE_ADMIN);
+  web_user_free(u);
+  return u != NULL;
+}
+
 static void api_devices_list(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
   size_t n = 0;
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   device_t **list = device_list(ctx->sys, &n);
   if (!list) {
     web_reply_error(rep, 500, "cannot read the devices");
@@ -152,10 +161,8 @@ static void api_devices_get(const web_ctx_t *ctx, const web_request_t *req, web_
   char name[128];
   const char *fresh = req->query(req, "fresh");
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   device_t *d = api_device_name(req, name, sizeof(name))
                 ? (fresh && !strcmp(fresh, "1") ? device_get_fresh(ctx->sys, name, 0)
                                                 : device_get(ctx->sys, name))
@@ -193,10 +200,8 @@ static void api_devices_add(const web_ctx_t *ctx, const web_request_t *req, web_
 {
   char why[512];
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   JsonNode *root = web_json_body(req, rep);
   if (!root)
     return;
@@ -234,10 +239,8 @@ static void api_devices_delete(const web_ctx_t *ctx, const web_request_t *req,
 {
   char name[128], why[512];
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   if (!api_device_name(req, name, sizeof(name))) {
     web_reply_error(rep, 404, "no device given");
   } else if (!device_delete(ctx->sys, name, why, sizeof(why))) {
@@ -320,10 +323,8 @@ static void api_job_deliveries(const web_ctx_t *ctx, const web_request_t *req,
 {
   int id = api_job_id(req, "deliveries");
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   store_job_t *job = id ? store_job_get(ctx->sys->store, id) : NULL;
   char *json = job ? api_deliveries_json(ctx->sys, id) : NULL;
   if (!job)
@@ -341,10 +342,8 @@ static void api_job_release(const web_ctx_t *ctx, const web_request_t *req, web_
   int id = api_job_id(req, "release");
   char why[512];
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   JsonNode *root = id ? web_json_body(req, rep) : NULL;
   if (!id)
     web_reply_error(rep, 404, "no such job");

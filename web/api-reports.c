@@ -2,6 +2,7 @@
  * api-reports.c: accounting reports and the journal in the admin API (docs/api.md):
  *
  *   GET /api/reports?by=user|group|device|queue|day|account[&from=YYYY-MM-DD][&to=YYYY-MM-DD]
+ *                   [&format=json|csv]
  *   GET /api/journal[?after=SEQ][&limit=N]
  *   GET /api/journal/verify
  *
@@ -14,6 +15,9 @@
 #include "../core/accounting.h"
 #include "../core/util.h"
 
+#include <csv.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,21 +30,50 @@ static bool reports_admin(const web_ctx_t *ctx, const web_request_t *req, web_re
   return u != NULL;
 }
 
-static void reports_get(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+/* The rows as CSV (RFC 4180, libcsv quoting), with a header line. Caller frees. */
+static char *reports_csv(store_report_row_t **rows, size_t n, const char *by, size_t *len)
 {
-  if (!reports_admin(ctx, req, rep))
-    return;
-  const char *by = req->query(req, "by");
-  time_t from = accounting_parse_date(req->query(req, "from"), 0);
-  time_t to = accounting_parse_date(req->query(req, "to"), time(NULL) + 366 * 86400);
-  size_t n = 0;
-  store_report_row_t **rows = from >= 0 && to >= 0 && by
-                                ? store_report(ctx->sys->store, by, from, to, &n) : NULL;
-  if (!rows) {
-    web_reply_error(rep, 400, "by is user, group, device, queue, day or account; from and to "
-                              "are YYYY-MM-DD (to is exclusive)");
+  char *text = NULL;
+  FILE *out = open_memstream(&text, len);
+  if (!out)
+    return NULL;
+  fprintf(out, "%s,jobs,pages,sheets,color_pages,mono_pages,cost\r\n", by);
+  for (size_t i = 0; i < n; i++) {
+    char cost[32];
+    money_format(rows[i]->cost, cost, sizeof(cost));
+    csv_fwrite(out, rows[i]->key, strlen(rows[i]->key));
+    fprintf(out, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%s\r\n",
+            (int64_t)rows[i]->jobs, (int64_t)rows[i]->pages, (int64_t)rows[i]->sheets,
+            (int64_t)rows[i]->color_pages, (int64_t)rows[i]->mono_pages, cost);
+  }
+  fclose(out);
+  return text;
+}
+
+/* Sends the rows as a CSV download named after the report. */
+static void reports_reply_csv(const web_request_t *req, web_reply_t *rep,
+                              store_report_row_t **rows, size_t n, const char *by)
+{
+  size_t len = 0;
+  char *csv = reports_csv(rows, n, by, &len);
+  if (!csv) {
+    web_reply_error(rep, 500, "cannot write the CSV");
     return;
   }
+  web_reply_data(rep, 200, "text/csv; charset=utf-8", csv, len);
+  free(csv);
+  const char *from = req->query(req, "from"), *to = req->query(req, "to");
+  char *disp = util_printf("attachment; filename=\"quire-report-%s%s%s%s%s.csv\"", by,
+                           from ? "-from-" : "", from ? from : "", to ? "-to-" : "",
+                           to ? to : "");
+  web_reply_header(rep, "Content-Disposition", disp);
+  free(disp);
+}
+
+/* Sends the rows as the JSON answer. */
+static void reports_reply_json(const web_ctx_t *ctx, web_reply_t *rep,
+                               store_report_row_t **rows, size_t n, const char *by)
+{
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
   web_json_str(b, "by", by);
@@ -65,6 +98,31 @@ static void reports_get(const web_ctx_t *ctx, const web_request_t *req, web_repl
   json_builder_end_array(b);
   json_builder_end_object(b);
   web_reply_json(rep, 200, web_json_finish(b));
+}
+
+static void reports_get(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  if (!reports_admin(ctx, req, rep))
+    return;
+  const char *by = req->query(req, "by"), *format = req->query(req, "format");
+  time_t from = accounting_parse_date(req->query(req, "from"), 0);
+  time_t to = accounting_parse_date(req->query(req, "to"), time(NULL) + 366 * 86400);
+  size_t n = 0;
+  if (format && strcmp(format, "json") && strcmp(format, "csv")) {
+    web_reply_error(rep, 400, "format is json or csv");
+    return;
+  }
+  store_report_row_t **rows = from >= 0 && to >= 0 && by
+                                ? store_report(ctx->sys->store, by, from, to, &n) : NULL;
+  if (!rows) {
+    web_reply_error(rep, 400, "by is user, group, device, queue, day or account; from and to "
+                              "are YYYY-MM-DD (to is exclusive)");
+    return;
+  }
+  if (format && !strcmp(format, "csv"))
+    reports_reply_csv(req, rep, rows, n, by);
+  else
+    reports_reply_json(ctx, rep, rows, n, by);
   store_report_free(rows, n);
 }
 

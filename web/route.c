@@ -11,6 +11,7 @@
 #include "api-devices.h"
 #include "api-release.h"
 #include "api-reports.h"
+#include "audit.h"
 #include "setup.h"
 
 #include "../core/log.h"
@@ -29,6 +30,7 @@ static const web_route_t *const web_route_tables[] = {
   api_devices_routes,   /* first: api_admin_routes takes every GET under /api/jobs/ */
   api_release_routes,
   api_reports_routes,
+  web_audit_routes,
   web_login_routes,
   web_page_routes,
   web_tls_routes,
@@ -108,6 +110,7 @@ bool web_dispatch(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *r
     web_reply_error(rep, 403, "cross-site request refused");
   } else {
     found = web_route_run(ctx, req, rep);
+    web_audit_record(ctx, req, rep);
   }
   web_reply_security_headers(rep);
   return found;
@@ -176,6 +179,7 @@ bool web_reply_has_header(const web_reply_t *rep, const char *name)
 void web_reply_clear(web_reply_t *rep)
 {
   free(rep->body);
+  free(rep->actor);
   for (size_t i = 0; i < rep->num_headers; i++) {
     free(rep->headers[i][0]);
     free(rep->headers[i][1]);

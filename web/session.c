@@ -244,6 +244,10 @@ web_user_t *web_session_create(const web_ctx_t *ctx, const web_request_t *req, w
   pthread_mutex_unlock(&ctx->sessions->lock);
   session_set_cookie(req, rep, id);
   OPENSSL_cleanse(id, sizeof(id));
+  if (admin) {
+    free(rep->actor);
+    rep->actor = util_strdup(user);
+  }
   return u;
 }
 
@@ -357,6 +361,8 @@ web_user_t *web_session_require(const web_ctx_t *ctx, const web_request_t *req,
       web_reply_error(rep, 403, "this needs a user's session, not the admin token");
       return NULL;
     }
+    free(rep->actor);
+    rep->actor = util_strdup("admin-token");
     return session_token_user();
   }
   web_user_t *u = web_session_peek(ctx, req);
@@ -379,6 +385,10 @@ web_user_t *web_session_require(const web_ctx_t *ctx, const web_request_t *req,
     web_reply_error(rep, 403, "administrators only");
     web_user_free(u);
     return NULL;
+  }
+  if (u->admin) {
+    free(rep->actor);
+    rep->actor = util_strdup(u->name);
   }
   return u;
 }

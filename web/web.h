@@ -50,6 +50,8 @@ typedef struct web_reply_s {
   char *headers[WEB_MAX_HEADERS][2];
   size_t num_headers;
   bool frame_ok;             /* may be shown in a frame (the kiosk page); default: never */
+  char *actor;               /* who the request acted as, set by web_session_require and
+                              * web_session_create when that is an admin (for the audit log) */
 } web_reply_t;
 
 typedef struct web_sessions_s web_sessions_t;         /* session.h */
