@@ -26,9 +26,34 @@ from webtest import WebClient, add_user  # noqa: E402
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web", "assets")
 UI_LIMIT = 200 * 1024
 
+DOCS_API = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "api.md")
+# Sections of docs/api.md whose calls are for every logged-in user (or anyone), not admins.
+USER_SECTIONS = ("Web console sessions", "CSRF", "Headers of every answer", "Pages",
+                 "Release API")
+
 ADMIN_GETS = ["/api/status", "/api/queues", "/api/jobs", "/api/dnssd", "/api/tls/certificate"]
 ADMIN_CHANGES = [("POST", "/api/tls/self-signed")]
 WRONG = "wrong user name or password"
+
+
+def documented_admin_calls():
+    """Every (method, path) of docs/api.md's tables outside USER_SECTIONS, with the path's
+    placeholders (NAME, ID, ...) replaced by "1" and its query left out."""
+    calls, section = [], ""
+    with open(DOCS_API, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                section = line.lstrip("#").strip()
+                continue
+            m = re.match(r"\|\s*`([A-Z][A-Z/|]*) (/api/[^`?\[ ]*)", line)
+            if not m or any(section.startswith(u) for u in USER_SECTIONS):
+                continue
+            path = "/".join("1" if re.fullmatch(r"[A-Z_]+", seg) else seg
+                            for seg in m.group(2).split("/"))
+            for method in re.split(r"[/|]", m.group(1)):
+                if (method, path) not in calls:
+                    calls.append((method, path))
+    return calls
 
 
 def daemon_with_users(ctx, config=""):
@@ -44,6 +69,28 @@ def three_clients(d):
     user.login_ok("alice", "alice-pw")
     admin.login_ok("root", "root-pw")
     return anon, user, admin
+
+
+@test
+def every_documented_admin_call_refuses_users_and_anonymous(ctx):
+    """Every admin call of docs/api.md: nobody gets 401, a user's session 403 (with its CSRF
+    token, so the role is what refuses), and a forged cross-site change 403 before it acts,
+    even with an admin's cookie. A new admin call is covered as soon as it is documented."""
+    d = daemon_with_users(ctx)
+    anon, user, admin = three_clients(d)
+    calls = documented_admin_calls()
+    check(len(calls) >= 15, "docs/api.md lists the admin calls: %r", calls)
+    for method, path in calls:
+        body = {} if method in ("POST", "PUT", "PATCH") else None
+        r = anon.request(method, path, json_body=body)
+        check_eq(r.status, 401, "anonymous %s %s: %r" % (method, path, r))
+        r = user.request(method, path, json_body=body)
+        check_eq(r.status, 403, "user session %s %s: %r" % (method, path, r))
+        if method != "GET":
+            r = admin.request(method, path, json_body=body, origin="https://evil.example")
+            check_eq((r.status, r.error), (403, "cross-site request refused"),
+                     "forged cross-site %s %s with the admin's cookie" % (method, path))
+    ctx.log("%d documented admin calls checked" % len(calls))
 
 
 @test
