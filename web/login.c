@@ -128,17 +128,44 @@ static double login_floor(web_login_limiter_t *l, double took)
   return floor;
 }
 
-/* The one credential check of a web login (core/users.c: lockout and throttling included).
- * USERS_LOGIN_OK with *admin set when `user` proved who they are; otherwise `msg` says why. */
-static users_login_t login_check_credential(const web_ctx_t *ctx, const web_request_t *req,
-                                            const char *user, const char *password, bool *admin,
-                                            char *msg, size_t len)
+/* What a login request carries: a user name with a password or a PIN, a PIN alone, or a
+ * card number. Every field malloc'd or NULL. */
+typedef struct login_cred_s {
+  char *user, *password, *pin, *card;
+} login_cred_t;
+
+/* Frees the fields of `c`, wiping the secrets first. */
+static void login_cred_clear(login_cred_t *c)
 {
-  store_user_t *u = NULL;
-  users_login_t r = users_login_password(ctx->sys->users, user, password, req->remote, &u, msg,
-                                         len);
-  *admin = u && u->admin;
-  store_user_free(u);
+  char *secrets[] = {c->password, c->pin, c->card};
+  for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+    if (secrets[i])
+      OPENSSL_cleanse(secrets[i], strlen(secrets[i]));
+  free(c->user);
+  free(c->password);
+  free(c->pin);
+  free(c->card);
+  memset(c, 0, sizeof(*c));
+}
+
+/* The one credential check of a web login (core/users.c: lockout and throttling included).
+ * USERS_LOGIN_OK with *user (caller frees) when they proved who they are; otherwise `msg` says
+ * why. A card or PIN login never has the admin role: the console's admin pages need the
+ * password (*admin is false for them). */
+static users_login_t login_check_credential(const web_ctx_t *ctx, const web_request_t *req,
+                                            const login_cred_t *c, store_user_t **user,
+                                            bool *admin, char *msg, size_t len)
+{
+  users_t *users = ctx->sys->users;
+  users_login_t r;
+  if (c->card)
+    r = users_login_card(users, c->card, req->remote, user, msg, len);
+  else if (c->pin)
+    r = users_login_pin(users, c->user && *c->user ? c->user : NULL, c->pin, req->remote, user,
+                        msg, len);
+  else
+    r = users_login_password(users, c->user, c->password, req->remote, user, msg, len);
+  *admin = r == USERS_LOGIN_OK && *user && (*user)->admin && !c->card && !c->pin;
   return r;
 }
 
@@ -179,29 +206,37 @@ static const char *login_next(const char *next)
   return next;
 }
 
-/* The credentials of a login request (form or JSON body), malloc'd; false with the reply set
+/* The credentials of a login request (form or JSON body) into `c`; false with the reply set
  * when the body is neither or lacks them. */
-static bool login_read(const web_request_t *req, web_reply_t *rep, char **user, char **password)
+static bool login_read(const web_request_t *req, web_reply_t *rep, login_cred_t *c)
 {
+  static const char *const names[] = {"user", "password", "pin", "card"};
+  char **fields[] = {&c->user, &c->password, &c->pin, &c->card};
   const char *type = req->header(req, "Content-Type");
-  if (web_request_is_form(req)) {
-    *user = web_form_value(req, "user");
-    *password = web_form_value(req, "password");
-  } else if (type && !strncasecmp(type, "application/json", 16)) {
-    JsonNode *root = web_json_body(req, rep);
-    if (!root)
-      return false;
-    JsonObject *o = json_node_get_object(root);
-    *user = util_strdup(web_json_get_str(o, "user", NULL));
-    *password = util_strdup(web_json_get_str(o, "password", NULL));
-    json_node_unref(root);
-  } else {
+  JsonNode *root = NULL;
+
+  if (!web_request_is_form(req) && !(type && !strncasecmp(type, "application/json", 16))) {
     web_reply_error(rep, 415, "send the login as application/json or a form");
     return false;
   }
-  if (*user && **user && *password)
+  if (!web_request_is_form(req) && !(root = web_json_body(req, rep)))
+    return false;
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    char *v = root ? util_strdup(web_json_get_str(json_node_get_object(root), names[i], NULL))
+                   : web_form_value(req, names[i]);
+    if (v && !*v) {   /* an empty form field is no field */
+      free(v);
+      v = NULL;
+    }
+    *fields[i] = v;
+  }
+  if (root)
+    json_node_unref(root);
+  if (c->user && !c->pin && !c->card && !c->password)
+    c->password = util_strdup("");   /* fails like a wrong one */
+  if (c->user || c->pin || c->card)
     return true;
-  web_reply_error(rep, 400, "user and password are needed");
+  web_reply_error(rep, 400, "a user name and password, a PIN, or a card number is needed");
   return false;
 }
 
@@ -229,7 +264,7 @@ static void login_limits(const web_ctx_t *ctx, int *limit, int *window)
 
 /* Starts the session of a user whose credentials were right, and answers. */
 static void login_accept(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep,
-                         const char *name, bool admin)
+                         const char *name, bool admin, const char *how)
 {
   store_user_t *row = store_user_get(ctx->sys->store, name);
   web_user_t *u = row ? web_session_create(ctx, req, rep, name, row->full_name, admin) : NULL;
@@ -238,8 +273,8 @@ static void login_accept(const web_ctx_t *ctx, const web_request_t *req, web_rep
     login_refuse(req, rep, 401, "wrong", "wrong user name or password");
   if (!u)
     return;
-  log_info("web: '%s'%s logged in from %s%s", name, admin ? " (admin)" : "", req->remote,
-           req->tls ? " over TLS" : "");
+  log_info("web: '%s'%s logged in by %s from %s%s", name, admin ? " (admin)" : "", how,
+           req->remote, req->tls ? " over TLS" : "");
   if (web_request_is_form(req)) {
     char *next = web_form_value(req, "next");
     web_reply_redirect(rep, login_next(next));
@@ -250,12 +285,39 @@ static void login_accept(const web_ctx_t *ctx, const web_request_t *req, web_rep
   web_user_free(u);
 }
 
-/* POST /api/login: {"user", "password"} (JSON) or user=&password=&next= (form). */
+/* Answers a login whose credentials were checked with result `r`. */
+static void login_answer(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep,
+                         const login_cred_t *c, users_login_t r, const store_user_t *u,
+                         bool admin, const char *msg, double start, int window)
+{
+  const char *how = c->card ? "card" : c->pin ? "PIN" : "password";
+  const char *who = c->user ? c->user : how;
+  if (r == USERS_LOGIN_OK) {
+    login_accept(ctx, req, rep, u->name, admin, how);
+    return;
+  }
+  login_count_failure(ctx->limiter, req->remote, window);
+  login_pad(start, login_floor(ctx->limiter, util_now() - start));
+  if (r == USERS_LOGIN_LOCKED) {
+    log_warn("web: login as locked user '%s' from %s", who, req->remote);
+    login_refuse(req, rep, 403, "locked", msg);
+  } else if (r == USERS_LOGIN_THROTTLED) {
+    log_warn("web: %s login from %s while throttled", how, req->remote);
+    login_refuse(req, rep, 429, "limited", msg);
+  } else {
+    log_warn("web: failed login as '%s' (%s) from %s", who, how, req->remote);
+    login_refuse(req, rep, 401, "wrong", c->card || c->pin ? "wrong PIN or card"
+                                                           : "wrong user name or password");
+  }
+}
+
+/* POST /api/login: {"user", "password"}, {"user"?, "pin"} or {"card"} (JSON), or the same
+ * fields with `next` as a form. */
 static void login_post(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
-  char *user = NULL, *password = NULL, retry[16];
+  login_cred_t c = {0};
+  char retry[16];
   int limit, window;
-  bool admin = false;
 
   login_limits(ctx, &limit, &window);
   int blocked = login_blocked_for(ctx->limiter, req->remote, limit, window);
@@ -264,29 +326,16 @@ static void login_post(const web_ctx_t *ctx, const web_request_t *req, web_reply
     web_reply_header(rep, "Retry-After", retry);
     login_refuse(req, rep, 429, "limited", "too many failed logins from this address; "
                                            "try again later");
-  } else if (login_read(req, rep, &user, &password)) {
+  } else if (login_read(req, rep, &c)) {
     double start = util_now();
-    char msg[256];
-    users_login_t r = login_check_credential(ctx, req, user, password, &admin, msg, sizeof(msg));
-    if (r == USERS_LOGIN_OK) {
-      login_accept(ctx, req, rep, user, admin);
-    } else if (r == USERS_LOGIN_LOCKED) {
-      login_count_failure(ctx->limiter, req->remote, window);
-      login_pad(start, login_floor(ctx->limiter, util_now() - start));
-      log_warn("web: login as locked user '%s' from %s", user, req->remote);
-      login_refuse(req, rep, 403, "locked", msg);
-    } else {
-      login_count_failure(ctx->limiter, req->remote, window);
-      login_pad(start, login_floor(ctx->limiter, util_now() - start));
-      log_warn("web: failed login as '%s' from %s", user, req->remote);
-      login_refuse(req, rep, 401, "wrong", "wrong user name or password");
-    }
+    char msg[256] = "";
+    store_user_t *u = NULL;
+    bool admin = false;
+    users_login_t r = login_check_credential(ctx, req, &c, &u, &admin, msg, sizeof(msg));
+    login_answer(ctx, req, rep, &c, r, u, admin, msg, start, window);
+    store_user_free(u);
   }
-  free(user);
-  if (password) {
-    OPENSSL_cleanse(password, strlen(password));
-    free(password);
-  }
+  login_cred_clear(&c);
 }
 
 /* POST /api/logout: ends the session (CSRF token needed, like every state change). */

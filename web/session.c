@@ -27,7 +27,8 @@
 
 typedef struct session_s {
   char *user, *full_name;
-  bool admin;
+  bool admin;                       /* the role of this session */
+  bool store_admin;                 /* the user's admin flag in the store at login */
   char csrf[SESSION_TOKEN_LEN + 1];
   double created, last_seen;        /* util_now() */
   time_t created_wall;
@@ -206,6 +207,7 @@ static web_user_t *session_user(const session_t *s, const session_limits_t *l, d
   u->name = util_strdup(s->user);
   u->full_name = util_strdup(s->full_name);
   u->admin = s->admin;
+  u->store_admin = s->store_admin;
   u->csrf_token = util_strdup(s->csrf);
   u->idle_timeout = l->idle;
   double left = l->lifetime - (now - s->created);
@@ -234,6 +236,9 @@ web_user_t *web_session_create(const web_ctx_t *ctx, const web_request_t *req, w
   s->user = util_strdup(user);
   s->full_name = util_strdup(full_name ? full_name : "");
   s->admin = admin;
+  store_user_t *row = store_user_get(ctx->sys->store, user);
+  s->store_admin = row ? row->admin : admin;   /* a PIN login keeps an admin's user role */
+  store_user_free(row);
   s->created = s->last_seen = now;
   s->created_wall = time(NULL);
   char *key = session_key(id);
@@ -294,7 +299,7 @@ web_user_t *web_session_peek(const web_ctx_t *ctx, const web_request_t *req)
     web_user_free(u);
     return NULL;
   }
-  if (row->admin != u->admin) {
+  if (row->admin != u->store_admin) {
     web_sessions_drop_user(ctx->sessions, u->name);   /* role changed: log in again */
     web_user_free(u);
     u = NULL;
@@ -342,7 +347,7 @@ static web_user_t *session_token_user(void)
     abort();
   u->name = util_strdup("admin-token");
   u->full_name = util_strdup("admin token");
-  u->admin = true;
+  u->admin = u->store_admin = true;
   u->by_token = true;
   return u;
 }

@@ -33,7 +33,9 @@
 typedef struct web_user_s {
   char *name;              /* store user name ("admin-token" for the bearer token) */
   char *full_name;
-  bool admin;
+  bool admin;              /* the session's role is admin */
+  bool store_admin;        /* the user is an admin in the store (a PIN or card login of an
+                            * admin has the user role only: admin false, store_admin true) */
   bool by_token;           /* the admin bearer token, not a session */
   char *csrf_token;        /* the session's CSRF token (NULL for the bearer token) */
   int idle_timeout;        /* seconds of inactivity that end the session */

@@ -461,5 +461,48 @@ def ui_is_embedded_small_and_self_contained(ctx):
     check(total < UI_LIMIT, "the UI weighs %d bytes, over %d", total, UI_LIMIT)
 
 
+@test
+def pin_and_card_logins_and_wrong_pins_lock_out(ctx):
+    """The console's login takes a PIN (with or without the user name) or a card as well as a
+    password; such a session has the user role only, even for an admin; wrong PINs lock the
+    user (then neither the right PIN nor the password lets them in) until an admin unlocks."""
+    d = daemon_with_users(ctx, "[security]\nlockout-attempts = 3\nlockout-minutes = 0\n"
+                               "throttle-attempts = 50\n")
+    for args in (("user", "pin", "alice", "--set", "4711"),
+                 ("user", "card", "alice", "--add", "04:A2:BC:11"),
+                 ("user", "pin", "root", "--set", "9090")):
+        r = d.cli(*args)
+        check_eq(r.returncode, 0, "quire %s: %s%s" % (" ".join(args), r.stdout, r.stderr))
+    for cred in ({"user": "alice", "pin": "4711"}, {"pin": "4711"}, {"card": "04a2bc11"}):
+        c = WebClient(d)
+        r = c.request("POST", "/api/login", json_body=cred, csrf=False)
+        check_eq(r.status, 200, "login by %r: %r" % (cred, r))
+        check_eq((r.json["user"], r.json["admin"]), ("alice", False), "alice's user session")
+        c.csrf = r.json["csrf_token"]
+        check_eq(c.get("/api/session").status, 200, "the session works")
+        check(r.header("Set-Cookie", "").count("HttpOnly") == 1, "cookie flags: %r", r)
+    r = d.cli("user", "pin", "alice", "--set", "4711")
+    c = WebClient(d)
+    r = c.request("POST", "/api/login", json_body={"user": "root", "pin": "9090"}, csrf=False)
+    check_eq((r.status, r.json["admin"]), (200, False), "an admin's PIN gives no admin role")
+    check_eq(c.get("/api/status").status, 403, "so the admin API refuses that session")
+    r = c.request("POST", "/api/login", form={"user": "alice", "pin": "4711", "next": "/"},
+                  csrf=False)
+    check_eq((r.status, r.header("Location")), (303, "/"), "the form login by PIN")
+    for i in range(3):
+        r = WebClient(d).request("POST", "/api/login", json_body={"user": "alice", "pin": "0000"},
+                                 csrf=False)
+        check(r.status in (401, 403), "wrong PIN %d: %r", i + 1, r)
+    check_eq(r.status, 403, "the third wrong PIN locks alice")
+    for cred in ({"user": "alice", "pin": "4711"}, {"pin": "4711"}, {"card": "04A2BC11"},
+                 {"user": "alice", "password": "alice-pw"}):
+        r = WebClient(d).request("POST", "/api/login", json_body=cred, csrf=False)
+        check_eq(r.status, 403, "locked: %r refused" % cred)
+    r = d.cli("user", "unlock", "alice")
+    check_eq(r.returncode, 0, "quire user unlock")
+    r = WebClient(d).request("POST", "/api/login", json_body={"pin": "4711"}, csrf=False)
+    check_eq(r.status, 200, "unlocked: the PIN works again")
+
+
 if __name__ == "__main__":
     run_tests(__doc__)

@@ -8,6 +8,7 @@
     wrong: "Wrong user name or password.",
     limited: "Too many failed logins from this address. Try again later.",
     locked: "This account is locked after too many wrong attempts. Ask an administrator.",
+    pin: "Wrong PIN or card.",
   };
   const next = params.get("next");
   const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
@@ -17,6 +18,32 @@
   function fail(text) {
     error.textContent = text;
     error.hidden = false;
+  }
+
+  const $ = (id) => document.getElementById(id);
+  let byPin = false;
+
+  /* Switches between user name + password and PIN or card (the user name is then optional:
+   * a PIN alone, or a card, names its user). Disabled fields are not sent with the form. */
+  function setMode(pin) {
+    byPin = pin;
+    $("by-password").hidden = pin;
+    $("by-pin").hidden = !pin;
+    $("password").disabled = pin;
+    $("pin").disabled = $("card").disabled = !pin;
+    $("user").required = $("password").required = !pin;
+    $("mode").textContent = pin ? "Use a password instead" : "Use a PIN or card instead";
+    (pin ? $("pin") : $("user")).focus();
+  }
+  $("mode").addEventListener("click", () => setMode(!byPin));
+
+  /* The JSON body of the login. */
+  function credentials() {
+    if (!byPin) return { user: form.user.value, password: form.password.value };
+    if (form.card.value.trim()) return { card: form.card.value.trim() };
+    const c = { pin: form.pin.value };
+    if (form.user.value.trim()) c.user = form.user.value.trim();
+    return c;
   }
 
   document.getElementById("next").value = target;
@@ -45,16 +72,17 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ user: form.user.value, password: form.password.value }),
+        body: JSON.stringify(credentials()),
       });
       const data = await r.json().catch(() => ({}));
       if (r.ok) {
         location.assign(target);
         return;
       }
-      fail(r.status === 401 ? messages.wrong : data.error || "Login failed.");
-      form.password.value = "";
-      form.password.focus();
+      fail(r.status === 401 ? (byPin ? messages.pin : messages.wrong) : data.error || "Login failed.");
+      const secret = byPin ? form.pin : form.password;
+      form.pin.value = form.card.value = form.password.value = "";
+      secret.focus();
     } catch (e) {
       fail("The appliance cannot be reached.");
     } finally {
