@@ -437,6 +437,8 @@ static void release_json_device(JsonBuilder *b, const device_t *d)
 {
   char why[512];
   bool ok = device_can_release(d, why, sizeof(why));
+  if (!ok && d->enabled && d->checked && !d->reachable) /* its error names the address */
+    snprintf(why, sizeof(why), "%s cannot be reached at the moment.", d->name);
   json_builder_begin_object(b);
   web_json_str(b, "name", d->name);
   web_json_str(b, "location", d->location);
