@@ -137,7 +137,7 @@ def user_releases_a_job_in_the_portal(ctx):
         check("bob-secret" not in b.driver.page_source, "bob's job name is nowhere")
         name = b.text(card + " .name")
         check(name == "alice-report", "job name: %r", name)
-        facts = b.text(card + " .facts")
+        facts = b.text(card + " .detail")
         check("8 pages" in facts and "4 colour" in facts and "sheets" in facts, "facts: %r", facts)
         check("ago" in b.text(card + " .age"), "age: %r", b.text(card + " .age"))
         b.wait_text("#balance", "EUR")

@@ -29,7 +29,7 @@ const releaseUi = (() => {
       el("input", { type: "checkbox", class: "select" }));
     if (thumbs) c.append(el("span", { class: "thumb none", text: "No preview" }));
     c.append(el("span", { class: "info" },
-      el("b", { class: "name" }), el("span", { class: "facts" }), el("span", { class: "cost" }),
+      el("b", { class: "name" }), el("span", { class: "detail" }), el("span", { class: "cost" }),
       el("span", { class: "age muted" }), el("span", { class: "state" }),
       el("span", { class: "result" })));
     return c;
@@ -48,7 +48,7 @@ const releaseUi = (() => {
     const box = q("input.select");
     q(".name").textContent = j.name;
     box.setAttribute("aria-label", "Select " + j.name);
-    q(".facts").textContent = facts(j);
+    q(".detail").textContent = facts(j);
     q(".cost").textContent = j.ready ? j.cost + " " + currency : "";
     q(".age").textContent = quire.age(j.age_seconds) + " ago";
     q(".state").textContent = j.state === "printing" ? "Printing…" : "";
