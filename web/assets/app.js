@@ -1,7 +1,9 @@
 /* app.js: My jobs (/), the user portal. The user's held jobs with their page-1 thumbnail and
  * the cost at the chosen printer (remembered in localStorage), released or deleted through
  * the release API with the console session; per-job results; refreshed every few seconds
- * while a job is being prepared or printed; the printed history and the balance. */
+ * while a job is being prepared or printed (every 30 s otherwise, and not at all once nobody
+ * touched the page for half the session's idle timeout, at most 10 minutes, so that the
+ * session still expires); the printed history and the balance. */
 "use strict";
 
 (() => {
@@ -15,6 +17,8 @@
   const results = new Map();        /* job id -> {ok, message} of the last action */
   let timer = null;
   let historyRounds = 1;            /* refreshes that also reload the history */
+  let lastInput = Date.now();       /* polling stops a while after the last touch or key, */
+  let pollFor = 600000;             /* so that the session's idle timeout still ends it */
 
   function fail(e) {
     if (e && e.status === 401) location.assign("/login?next=/");
@@ -41,8 +45,10 @@
     const sel = $("device");
     const want = sel.value || localStorage.getItem(KEY);
     devices = new Map(r.devices.map((d) => [d.name, d]));
-    sel.replaceChildren(...r.devices.map((d) =>
-      quire.el("option", { value: d.name, text: deviceLabel(d) })));
+    const labels = r.devices.map(deviceLabel);
+    if (labels.join("\n") !== [...sel.options].map((o) => o.text).join("\n"))
+      sel.replaceChildren(...r.devices.map((d, i) =>   /* only when changed: an open list stays */
+        quire.el("option", { value: d.name, text: labels[i] })));
     const ready = r.devices.find((d) => d.can_release) || r.devices[0];
     if (want && devices.has(want)) sel.value = want;
     else if (ready) sel.value = ready.name;
@@ -93,11 +99,23 @@
         historyRounds -= busy ? 0 : 1;
         await loadHistory();
       }
-      timer = setTimeout(refresh, busy || historyRounds > 0 ? BUSY_MS : IDLE_MS);
+      schedule(busy || historyRounds > 0 ? BUSY_MS : IDLE_MS);
     } catch (e) {
       fail(e);
-      timer = setTimeout(refresh, IDLE_MS);
+      schedule(IDLE_MS);
     }
+  }
+
+  /* The next refresh, unless nobody touched the page for a while (then the next touch). */
+  function schedule(ms) {
+    clearTimeout(timer);
+    timer = Date.now() - lastInput < pollFor ? setTimeout(refresh, ms) : null;
+  }
+
+  function touched() {
+    const paused = timer === null;
+    lastInput = Date.now();
+    if (paused) refresh();
   }
 
   /* Records and lists the outcome of an action: [{id, ok, message}]. */
@@ -145,6 +163,8 @@
   quire.start().then((s) => {
     if (!s) return;
     $("who-name").textContent = s.full_name ? s.full_name + " (" + s.user + ")" : s.user;
+    pollFor = Math.min(pollFor, (s.idle_timeout || 1800) * 500);
+    for (const ev of ["pointerdown", "keydown"]) document.addEventListener(ev, touched);
     $("device").addEventListener("change", () => {
       localStorage.setItem(KEY, $("device").value);
       refresh();

@@ -70,7 +70,9 @@ const releaseUi = (() => {
       fill(c, j, opts.currency, opts.results.get(j.id));
       return c;
     });
-    box.replaceChildren(...cards);
+    const now = [...box.children];
+    if (cards.length !== now.length || cards.some((c, i) => c !== now[i]))
+      box.replaceChildren(...cards);   /* only when changed: focus and scrolling stay */
   }
 
   /* The ids of the selected cards in `box`. */
