@@ -20,11 +20,13 @@
   let lastInput = Date.now();       /* polling stops a while after the last touch or key, */
   let pollFor = 600000;             /* so that the session's idle timeout still ends it */
 
+  /* Shows an API error; a lost session goes back to the login page. */
   function fail(e) {
     if (e && e.status === 401) location.assign("/login?next=/");
     quire.say("error", e ? e.message : "");
   }
 
+  /* The text of a printer in the picker. */
   function deviceLabel(d) {
     return d.name + (d.location ? " – " + d.location : "") +
       (d.can_release ? "" : " (not ready)");
@@ -40,6 +42,7 @@
     state.className = d && d.can_release ? "muted" : "error";
   }
 
+  /* Fills the picker, keeping the choice (else the remembered one, else a ready one). */
   async function loadDevices() {
     const r = await quire.api("GET", "/api/release/devices");
     const sel = $("device");
@@ -63,6 +66,7 @@
     $("release-all").disabled = !$("device").value || !jobs.some((j) => j.state === "held");
   }
 
+  /* The held jobs, priced at the chosen printer, and the balance. */
   async function loadJobs() {
     const dev = $("device").value;
     const r = await quire.api("GET", "/api/release/jobs" +
@@ -76,6 +80,7 @@
     buttons();
   }
 
+  /* What the user printed (newest first) and the balance after it. */
   async function loadHistory() {
     const r = await quire.api("GET", "/api/release/history");
     $("balance").textContent = r.user.balance + " " + r.user.currency;
@@ -112,6 +117,7 @@
     timer = Date.now() - lastInput < pollFor ? setTimeout(refresh, ms) : null;
   }
 
+  /* A touch or a key: polling goes on (and restarts if it had paused). */
   function touched() {
     const paused = timer === null;
     lastInput = Date.now();
@@ -124,6 +130,7 @@
     releaseUi.results($("results"), list, names);
   }
 
+  /* Releases the selected jobs, or all, to the chosen printer. */
   async function release(all) {
     const device = $("device").value;
     const ids = releaseUi.selected($("jobs"));
@@ -141,6 +148,7 @@
     await refresh();
   }
 
+  /* Deletes the selected jobs, once the user confirmed. */
   async function remove() {
     const ids = releaseUi.selected($("jobs"));
     const ask = ids.length === 1 ? "Delete this job? It will not be printed."

@@ -7,6 +7,7 @@
 const releaseUi = (() => {
   const el = quire.el;
 
+  /* "1 page", "2 pages". */
   function plural(n, one, many) {
     return n + " " + (n === 1 ? one : many);
   }

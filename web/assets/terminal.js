@@ -41,6 +41,7 @@
     return data;
   }
 
+  /* Shows one of the three screens (unknown printer, keypad, jobs). */
   function screen(id) {
     for (const s of ["unknown", "login-screen", "jobs-screen"]) $(s).hidden = s !== id;
     if (id === "login-screen") $("card").focus();
@@ -68,11 +69,13 @@
     }
   }
 
+  /* The PIN typed so far, as dots. */
   function showPin() {
     $("pin-display").textContent = pin ? "•".repeat(pin.length) : "PIN";
     $("pin-display").classList.toggle("empty", !pin);
   }
 
+  /* One keypad key: a digit, "clear" or "back". */
   function key(k) {
     if (k === "clear") pin = "";
     else if (k === "back") pin = pin.slice(0, -1);
@@ -81,6 +84,7 @@
     quire.say("login-error", "");
   }
 
+  /* Logs in with {pin} or {card}; a refusal shows the API's message. */
   async function login(cred) {
     quire.say("login-error", "");
     const mine = ++gen;
@@ -102,17 +106,20 @@
     }
   }
 
+  /* Forgets the PIN and the card number typed. */
   function clearEntry() {
     pin = "";
     showPin();
     $("card").value = "";
   }
 
+  /* Enables "Print selected" and "Print all" when they have jobs to print. */
   function buttons() {
     $("print-selected").disabled = !releaseUi.selected($("jobs")).length;
     $("print-all").disabled = !shown.some((j) => j.state === "held");
   }
 
+  /* The jobs of login `mine`, priced here; again every 3 s while some are moving. */
   async function loadJobs(mine) {
     clearTimeout(refreshTimer);
     try {
@@ -132,6 +139,7 @@
     }
   }
 
+  /* Releases the selected jobs, or all, to this printer, and shows each result. */
   async function print(all) {
     const mine = gen;
     const body = all ? { device, all: true } : { device, jobs: releaseUi.selected($("jobs")) };
@@ -156,6 +164,7 @@
     tick();
   }
 
+  /* One second of the countdown; logs out at zero. */
   function tick() {
     clearTimeout(idleTimer);
     if (!token) return;
@@ -185,6 +194,7 @@
     if ($("unknown").hidden) screen("login-screen");
   }
 
+  /* Wires the keypad, the card field, the buttons and the idle watch. */
   function start() {
     showPin();
     for (const b of $("keypad").querySelectorAll("button")) {
