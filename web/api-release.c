@@ -9,14 +9,21 @@
  *   DELETE /api/release/jobs/ID   cancel (delete) one of the user's jobs
  *   GET    /api/release/jobs/ID/thumbnail         page 1 as JPEG
  *   GET    /api/release/history   printed records and balance
+ *   GET    /api/release/me        the user and their balance
+ *   GET    /api/release/devices   the printers to release to (name, location, state, ...)
+ *   GET    /api/release/devices/NAME             one of them, for anyone (a terminal)
  *   POST   /api/release/logout
  *
  * A login gives a random bearer token ("Authorization: Bearer T"), kept in memory, that ends
  * after [security] release-session-minutes without use (and after 12 hours in any case) or
- * at logout. Every call acts only on the token's user: another user's job is "not found".
+ * at logout. Without an Authorization header, the web console's session cookie (user or
+ * admin, CSRF token on changes) stands for the login: that is the portal (/). Every call
+ * acts only on that one user: another user's job is "not found", an admin's included.
  */
 #include "api-release.h"
+#include "session.h"
 
+#include "../core/device.h"
 #include "../core/job.h"
 #include "../core/log.h"
 #include "../core/release.h"
@@ -109,16 +116,31 @@ static bool release_session_find(quire_system_t *sys, const web_request_t *req, 
   return found;
 }
 
-/* The logged-in user of the request, or NULL with 401 set. Caller frees. */
+/* The logged-in user of the request, or NULL with the refusal set. A request with an
+ * Authorization header is a terminal's (its bearer token, else 401); one without is the web
+ * portal's: the console session cookie of a user or an admin, with the CSRF token on state
+ * changes (web_session_require sets 401/403). Either way the caller acts as that user only.
+ * Caller frees. */
 static store_user_t *release_user(const web_ctx_t *ctx, const web_request_t *req,
                                   web_reply_t *rep)
 {
   char name[80];
   store_user_t *u = NULL;
-  if (release_session_find(ctx->sys, req, name, sizeof(name), false))
-    u = store_user_get(ctx->sys->store, name);
+  if (req->header(req, "Authorization")) {
+    if (release_session_find(ctx->sys, req, name, sizeof(name), false))
+      u = store_user_get(ctx->sys->store, name);
+    if (!u)
+      web_reply_error(rep, 401, "Please log in again.");
+    return u;
+  }
+  web_user_t *w = web_session_require(ctx, req, rep, WEB_ROLE_USER | WEB_ROLE_ADMIN);
+  if (!w)
+    return NULL;
+  if (!w->by_token)
+    u = store_user_get(ctx->sys->store, w->name);
   if (!u)
     web_reply_error(rep, 401, "Please log in again.");
+  web_user_free(w);
   return u;
 }
 
@@ -395,6 +417,88 @@ static void release_history(const web_ctx_t *ctx, const web_request_t *req, web_
   store_user_free(u);
 }
 
+/* GET /api/release/me: who is logged in, with their balance. */
+static void release_me(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  store_user_t *u = release_user(ctx, req, rep);
+  if (!u)
+    return;
+  JsonBuilder *b = json_builder_new();
+  json_builder_begin_object(b);
+  release_json_user(ctx, b, u);
+  json_builder_end_object(b);
+  web_reply_json(rep, 200, web_json_finish(b));
+  store_user_free(u);
+}
+
+/* Adds one device as a user or a terminal sees it: no URI, no capabilities beyond colour
+ * and two-sided, the state and whether jobs may be released there now. */
+static void release_json_device(JsonBuilder *b, const device_t *d)
+{
+  char why[512];
+  bool ok = device_can_release(d, why, sizeof(why));
+  if (!ok && d->enabled && d->checked && !d->reachable) /* its error names the address */
+    snprintf(why, sizeof(why), "%s cannot be reached at the moment.", d->name);
+  json_builder_begin_object(b);
+  web_json_str(b, "name", d->name);
+  web_json_str(b, "location", d->location);
+  web_json_str(b, "info", d->info);
+  web_json_bool(b, "color", d->color);
+  web_json_bool(b, "duplex", d->duplex);
+  web_json_str(b, "state", !d->checked ? "unknown" : !d->reachable ? "unreachable"
+                           : d->printer_state == DEVICE_IDLE ? "idle"
+                           : d->printer_state == DEVICE_PROCESSING ? "processing"
+                           : d->printer_state == DEVICE_STOPPED ? "stopped" : "unknown");
+  web_json_str(b, "message", d->state_message);
+  web_json_bool(b, "can_release", ok);
+  if (!ok)
+    web_json_str(b, "why_not", why);
+  json_builder_end_object(b);
+}
+
+/* GET /api/release/devices: the devices a logged-in user may pick, in name order. */
+static void release_devices(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  store_user_t *u = release_user(ctx, req, rep);
+  if (!u)
+    return;
+  size_t n = 0;
+  device_t **list = device_list(ctx->sys, &n);
+  if (!list) {
+    web_reply_error(rep, 500, "Cannot read the printers.");
+    store_user_free(u);
+    return;
+  }
+  JsonBuilder *b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "devices");
+  json_builder_begin_array(b);
+  for (size_t i = 0; i < n; i++)
+    release_json_device(b, list[i]);
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  web_reply_json(rep, 200, web_json_finish(b));
+  devices_free(list, n);
+  store_user_free(u);
+}
+
+/* GET /api/release/devices/NAME: one device, for anyone: a terminal shows the printer it is
+ * bound to before anybody logs in. */
+static void release_device_one(const web_ctx_t *ctx, const web_request_t *req,
+                               web_reply_t *rep)
+{
+  const char *name = req->path + strlen("/api/release/devices/");
+  device_t *d = *name && !strchr(name, '/') ? device_get(ctx->sys, name) : NULL;
+  if (!d) {
+    web_reply_error(rep, 404, "There is no printer \"%s\".", name);
+    return;
+  }
+  JsonBuilder *b = json_builder_new();
+  release_json_device(b, d);
+  web_reply_json(rep, 200, web_json_finish(b));
+  device_free(d);
+}
+
 static void release_logout(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
   char user[80];
@@ -410,6 +514,9 @@ const web_route_t api_release_routes[] = {
   {"GET", "/api/release/jobs", release_jobs_get},
   {NULL, "/api/release/jobs/*", release_job_item},
   {"GET", "/api/release/history", release_history},
+  {"GET", "/api/release/me", release_me},
+  {"GET", "/api/release/devices", release_devices},
+  {"GET", "/api/release/devices/*", release_device_one},
   {"POST", "/api/release", release_post},
   {NULL, NULL, NULL}
 };

@@ -70,6 +70,7 @@ def user_logs_in_sees_the_shell_and_logs_out(ctx):
         log_in(b, d, "alice", "alice-pw")
         b.wait_path("/")
         b.wait_text("#who-name", "Alice Example (alice)")
+        b.wait_visible("#no-jobs")               # My jobs, empty (test_web_portal.py: jobs)
         check_eq(b.text("#who"), "Alice Example", "the header names the user")
         check(not b.find_all('a[href="/admin/tls"]'), "no admin link for a user")
         c = b.cookies().get("quire_session")
