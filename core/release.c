@@ -204,6 +204,8 @@ bool release_jobs(quire_system_t *sys, const store_user_t *user, const int *ids,
     return false;
   }
   if (!device_can_release(dev, why, len)) {
+    if (dev->enabled && dev->checked && !dev->reachable)   /* its error names the address */
+      snprintf(why, len, "%s cannot be reached at the moment.", dev->name);
     device_free(dev);
     return false;
   }
