@@ -2,9 +2,11 @@
  * api-devices.c: devices and deliveries in the admin JSON API (see api-devices.h).
  */
 #include "api-devices.h"
+#include "session.h"
 
 #include "../core/device.h"
 #include "../core/forward.h"
+#include "../core/testpage.h"
 #include "../core/util.h"
 
 #include <stdio.h>
@@ -12,6 +14,15 @@
 #include <string.h>
 
 #define API_FRESH_MAX 0   /* a release checks the device first, whatever the monitor saw */
+
+/* True for the admin token or an admin's session (with CSRF on changes); else false with
+ * 401/403 set (session.h). */
+static bool api_devices_admin(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  web_user_t *u = web_session_require(ctx, req, rep, WEB_ROLE_ADMIN);
+  web_user_free(u);
+  return u != NULL;
+}
 
 /* Adds "name": [strings]. */
 static void api_strv(JsonBuilder *b, const char *name, char *const *list)
@@ -129,10 +140,8 @@ static void api_devices_list(const web_ctx_t *ctx, const web_request_t *req, web
 {
   size_t n = 0;
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   device_t **list = device_list(ctx->sys, &n);
   if (!list) {
     web_reply_error(rep, 500, "cannot read the devices");
@@ -152,10 +161,8 @@ static void api_devices_get(const web_ctx_t *ctx, const web_request_t *req, web_
   char name[128];
   const char *fresh = req->query(req, "fresh");
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   device_t *d = api_device_name(req, name, sizeof(name))
                 ? (fresh && !strcmp(fresh, "1") ? device_get_fresh(ctx->sys, name, 0)
                                                 : device_get(ctx->sys, name))
@@ -193,10 +200,8 @@ static void api_devices_add(const web_ctx_t *ctx, const web_request_t *req, web_
 {
   char why[512];
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   JsonNode *root = web_json_body(req, rep);
   if (!root)
     return;
@@ -234,10 +239,8 @@ static void api_devices_delete(const web_ctx_t *ctx, const web_request_t *req,
 {
   char name[128], why[512];
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   if (!api_device_name(req, name, sizeof(name))) {
     web_reply_error(rep, 404, "no device given");
   } else if (!device_delete(ctx->sys, name, why, sizeof(why))) {
@@ -320,10 +323,8 @@ static void api_job_deliveries(const web_ctx_t *ctx, const web_request_t *req,
 {
   int id = api_job_id(req, "deliveries");
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   store_job_t *job = id ? store_job_get(ctx->sys->store, id) : NULL;
   char *json = job ? api_deliveries_json(ctx->sys, id) : NULL;
   if (!job)
@@ -341,10 +342,8 @@ static void api_job_release(const web_ctx_t *ctx, const web_request_t *req, web_
   int id = api_job_id(req, "release");
   char why[512];
 
-  if (!web_admin_token(ctx, req)) {
-    web_reply_error(rep, 401, "admin token required");
+  if (!api_devices_admin(ctx, req, rep))
     return;
-  }
   JsonNode *root = id ? web_json_body(req, rep) : NULL;
   if (!id)
     web_reply_error(rep, 404, "no such job");
@@ -380,9 +379,52 @@ static void api_job_release(const web_ctx_t *ctx, const web_request_t *req, web_
   json_node_unref(root);
 }
 
+/* POST /api/devices/NAME/test-page: prints a test page there (core/testpage.h); answers 202
+ * with the job id and its delivery. */
+static void api_device_test_page(const web_ctx_t *ctx, const web_request_t *req,
+                                 web_reply_t *rep)
+{
+  const char *name = req->path + strlen("/api/devices/");
+  const char *slash = strchr(name, '/');
+  char device[128], why[512];
+  int status = 500;
+
+  web_user_t *u = web_session_require(ctx, req, rep, WEB_ROLE_ADMIN);
+  if (!u)
+    return;
+  if (!slash || slash == name || strcmp(slash, "/test-page") ||
+      (size_t)(slash - name) >= sizeof(device)) {
+    web_reply_error(rep, 404, "no such device");
+    web_user_free(u);
+    return;
+  }
+  snprintf(device, sizeof(device), "%.*s", (int)(slash - name), name);
+  int id = testpage_print(ctx->sys, device, u->by_token ? "admin" : u->name, &status, why,
+                          sizeof(why));
+  size_t n = 0;
+  delivery_t **list = id ? forward_deliveries(ctx->sys, id, &n) : NULL;
+  if (!id) {
+    web_reply_error(rep, status, "%s", why);
+  } else if (!list || !n) {
+    web_reply_error(rep, 500, "the test page is job %d, but its delivery cannot be read", id);
+  } else {
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    web_json_int(b, "job", id);
+    web_json_str(b, "device", device);
+    json_builder_set_member_name(b, "delivery");
+    api_delivery(b, list[n - 1]);
+    json_builder_end_object(b);
+    web_reply_json(rep, 202, web_json_finish(b));
+  }
+  deliveries_free(list, n);
+  web_user_free(u);
+}
+
 const web_route_t api_devices_routes[] = {
   {"GET", "/api/devices", api_devices_list},
   {"POST", "/api/devices", api_devices_add},
+  {"POST", "/api/devices/*/test-page", api_device_test_page},
   {"GET", "/api/devices/*", api_devices_get},
   {"DELETE", "/api/devices/*", api_devices_delete},
   {"POST", "/api/jobs/*/release", api_job_release},
