@@ -187,7 +187,8 @@ int testpage_print(quire_system_t *sys, const char *device, const char *user, in
                    char *why, size_t len)
 {
   device_t *dev = device_get_fresh(sys, device, TESTPAGE_FRESH);
-  forward_options_t opt = {.account = TESTPAGE_ACCOUNT, .released_by = user};
+  forward_options_t opt = {.account = TESTPAGE_ACCOUNT, .released_by = user,
+                           .abort_on_failure = true};
   int id = 0;
 
   *status = 500;

@@ -9,6 +9,8 @@
  * TESTPAGE_QUEUE (not a configured queue: no IPP client sees it), owned by the admin who asked
  * for it, with its analysis recorded at once (1 page, 1 sheet, 1 colour page on a colour
  * device), then released to the device with the account TESTPAGE_ACCOUNT. When the device
+ * cannot print it after the usual retries, the job is aborted (not held again: nobody would
+ * release it from the internal queue) and history expiry removes it later. When the device
  * reports it printed, the accounting hook records it in the journal like any printed page:
  * user = the admin, account "test-page", priced with the device's price list. Reports can
  * leave test pages out by account.

@@ -89,8 +89,9 @@ static void api_dashboard_markers(JsonBuilder *b, const device_t *d)
     JsonNode *e = json_array_get_element(a, i);
     JsonObject *m = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
     gint64 level = web_json_get_int(m, "level", -1);
-    if (!m || level < 0 || level > API_DASHBOARD_LOW_MARKER)
-      continue;
+    const char *type = web_json_get_str(m, "type", "");
+    if (!m || level < 0 || level > API_DASHBOARD_LOW_MARKER || !strncmp(type, "waste", 5))
+      continue;  /* a waste tank fills up: its level is not a supply running out */
     char *msg = util_printf("%s: %s is low (%d%%).", d->name,
                             web_json_get_str(m, "name", "a supply"), (int)level);
     api_dashboard_alert(b, "warning", d->name, msg);

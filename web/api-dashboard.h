@@ -1,7 +1,8 @@
 /*
  * api-dashboard.h: the admin dashboard's parts of GET /api/status (api.c): today's figures
  * from the journal, free space of the spool, the devices that can print, and an alert per
- * device that is unreachable, stopped or in error, or low on a supply. docs/api.md.
+ * device that is unreachable, stopped or in error, or low on a supply (waste tanks excepted).
+ * docs/api.md.
  */
 #ifndef QUIRE_API_DASHBOARD_H
 #define QUIRE_API_DASHBOARD_H

@@ -363,8 +363,15 @@ def asset_files():
 
 
 def asset_url(name):
-    return {"login.html": "/login", "app.html": "/", "tls.html": "/admin/tls"}.get(
-        name, "/assets/" + name)
+    """Where a file of web/assets/ is served: pages through their route (web/pages.c:
+    admin.html at /admin, admin-X.html at /admin/X), the rest under /assets/."""
+    fixed = {"login.html": "/login", "app.html": "/", "tls.html": "/admin/tls",
+             "terminal.html": "/terminal", "admin.html": "/admin"}
+    if name in fixed:
+        return fixed[name]
+    if name.startswith("admin-") and name.endswith(".html"):
+        return "/admin/" + name[len("admin-"):-len(".html")]
+    return "/assets/" + name
 
 
 @test

@@ -41,7 +41,8 @@ const quireDevices = (() => {
     const box = quire.el("div", { class: "markers" });
     for (const m of list) {
       const level = typeof m.level === "number" ? m.level : -1;
-      const row = quire.el("div", { class: "marker" + (level >= 0 && level <= LOW ? " low" : "") });
+      const waste = /^waste/.test(m.type || "");
+      const row = quire.el("div", { class: "marker" + (!waste && level >= 0 && level <= LOW ? " low" : "") });
       const meter = quire.el("meter", { min: "0", max: "100", low: String(LOW + 1), high: "30",
                                         optimum: "100", value: String(Math.max(0, level)),
                                         title: (m.name || "supply") + ": " +
