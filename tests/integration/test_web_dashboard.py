@@ -325,6 +325,16 @@ def admin_watches_devices_and_prints_a_test_page_in_a_browser(ctx):
         st, _ = dl.api(d, "GET", "/api/devices/front")
         check(st == 404, "front is gone from the API: %d", st)
         check_console(b, "devices page")
+        # Both pages on a phone: no sideways scrolling of the page itself.
+        b.resize(390, 844)
+        for path, shot in (("/admin", "admin-dashboard-phone"),
+                           ("/admin/devices", "admin-devices-phone")):
+            b.get(base + path)
+            b.wait_text('tr[data-device="back"] td.state', "idle")
+            width = b.driver.execute_script("return document.documentElement.scrollWidth")
+            inner = b.driver.execute_script("return window.innerWidth")
+            check(width <= inner, "%s on a phone: %d > %d", path, width, inner)
+            b.screenshot(shot)
 
 
 if __name__ == "__main__":

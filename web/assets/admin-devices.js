@@ -102,7 +102,8 @@
                           quire.el("b", { id: "test-state", "data-state": state, text: state }),
                           dl && dl.error ? " - " + dl.error : "");
       box.hidden = false;
-      if (!["done", "failed", "canceled"].includes(state)) setTimeout(() => followTest(job, device), 700);
+      if (!["done", "failed", "canceled"].includes(state))
+        setTimeout(() => followTest(job, device), 700);
     } catch (e) {
       box.textContent = "Test page on " + device + ": " + e.message;
     }
@@ -112,7 +113,8 @@
     const box = document.getElementById("test-progress");
     button.disabled = true;
     try {
-      const r = await quire.api("POST", "/api/devices/" + encodeURIComponent(name) + "/test-page", {});
+      const path = "/api/devices/" + encodeURIComponent(name) + "/test-page";
+      const r = await quire.api("POST", path, {});
       testJob = r.job;
       followTest(r.job, name);
     } catch (e) {
@@ -129,13 +131,15 @@
     const facts = [["Name", d.name], ["Make and model", d.make_model || "not reported"],
                    ["Formats", quireDevices.formats(d)], ["Colour", c.color ? "yes" : "no"],
                    ["Duplex", c.duplex ? "yes" : "no"],
-                   ["Media", (c.media_supported || []).length + " sizes, default " + (c.media_default || "none")],
+                   ["Media", (c.media_supported || []).length + " sizes, default " +
+                             (c.media_default || "none")],
                    ["Raster", (c.pwg_raster_types || []).join(", ") || "none"],
-                   ["Resolutions", (c.pwg_resolutions || []).map((r) => r + " dpi").join(", ") || "none"],
+                   ["Resolutions",
+                    (c.pwg_resolutions || []).map((r) => r + " dpi").join(", ") || "none"],
                    ["State", quireDevices.stateName(d)]];
     const dl = document.getElementById("discovered");
-    dl.replaceChildren(...facts.flatMap(([k, v]) => [quire.el("dt", { text: k }),
-                                                     quire.el("dd", { "data-fact": k.toLowerCase(), text: v })]));
+    dl.replaceChildren(...facts.flatMap(([k, v]) => [
+      quire.el("dt", { text: k }), quire.el("dd", { "data-fact": k.toLowerCase(), text: v })]));
     dl.hidden = false;
   }
 
@@ -147,7 +151,11 @@
     quire.say("add-error", "");
     quire.say("add-done", "");
     document.getElementById("discovered").hidden = true;
-    if (!/^(socket|lpd):/.test(body.uri || "")) { delete body.color; delete body.duplex; delete body.formats; }
+    if (!/^(socket|lpd):/.test(body.uri || "")) {  /* IPP devices say what they can do */
+      delete body.color;
+      delete body.duplex;
+      delete body.formats;
+    }
     button.disabled = true;
     button.textContent = "Asking the device...";
     try {

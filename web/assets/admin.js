@@ -31,7 +31,8 @@
     set("held-today", t.received + " received today, " + t.held + " of them still held");
     set("printed-today", String(t.printed_jobs));
     set("pages-today", String(t.pages));
-    set("pages-split", t.color_pages + " colour, " + t.mono_pages + " grey, " + t.sheets + " sheets");
+    set("pages-split",
+        t.color_pages + " colour, " + t.mono_pages + " grey, " + t.sheets + " sheets");
     set("devices-ready", s.devices.ready + " / " + s.devices.total);
     set("devices-total", s.devices.total === 1 ? "device" : "devices");
     set("spool-used", bytes(s.spool_bytes));
@@ -50,7 +51,8 @@
   function showQueues(list) {
     quire.rows(document.querySelector("#queues tbody"), list,
                (q) => [q.name, q.info || "", String(q.held_jobs)], "No queues.");
-    for (const td of document.querySelectorAll("#queues tbody td:nth-child(3)")) td.className = "num";
+    for (const td of document.querySelectorAll("#queues tbody td:nth-child(3)"))
+      td.className = "num";
   }
 
   /* One refresh of everything; reschedules itself unless the session is gone. */

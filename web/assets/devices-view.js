@@ -24,7 +24,8 @@ const quireDevices = (() => {
     box.append(quire.el("span", { class: "state-word " + (bad ? "state-error" : "state-ok"),
                                   text: name }));
     const reasons = (s.reasons || []).filter((r) => r && r !== "none");
-    if (reasons.length) box.append(quire.el("small", { class: "reasons muted", text: reasons.join(", ") }));
+    if (reasons.length)
+      box.append(quire.el("small", { class: "reasons muted", text: reasons.join(", ") }));
     return box;
   }
 
@@ -42,7 +43,8 @@ const quireDevices = (() => {
     for (const m of list) {
       const level = typeof m.level === "number" ? m.level : -1;
       const waste = /^waste/.test(m.type || "");
-      const row = quire.el("div", { class: "marker" + (!waste && level >= 0 && level <= LOW ? " low" : "") });
+      const low = !waste && level >= 0 && level <= LOW;
+      const row = quire.el("div", { class: "marker" + (low ? " low" : "") });
       const meter = quire.el("meter", { min: "0", max: "100", low: String(LOW + 1), high: "30",
                                         optimum: "100", value: String(Math.max(0, level)),
                                         title: (m.name || "supply") + ": " +
@@ -70,8 +72,13 @@ const quireDevices = (() => {
     return tr;
   }
 
-  /* Fills `tbody` with `rows`, or one "empty" row with `text`. */
+  /* Fills `tbody` with `rows`, or one "empty" row with `text`. Each cell gets its column's
+   * heading as data-label (shown before it when the table stacks on a phone). */
   function fill(tbody, rows, text) {
+    const heads = [...tbody.closest("table").querySelectorAll("thead th")]
+      .map((th) => th.textContent);
+    for (const tr of rows)
+      [...tr.children].forEach((td, i) => { if (heads[i]) td.dataset.label = heads[i]; });
     if (!rows.length) {
       const n = tbody.closest("table").querySelectorAll("thead th").length || 1;
       rows.push(quire.el("tr", { class: "empty" }, quire.el("td", { colspan: String(n), text })));
