@@ -419,7 +419,8 @@ static bool forward_begin(quire_system_t *sys, const store_job_t *job, const dev
 
   if (!forward_plan(sys, job, dev, opt, &q, &plan, why, len))
     return false;
-  delivery_t *dl = forward_delivery_new(job, dev->name, &plan, opt, q.direct);
+  delivery_t *dl = forward_delivery_new(job, dev->name, &plan, opt,
+                                        q.direct || opt->abort_on_failure);
   job_result_t r = job_forward_begin(sys, dl);
   if (r == JOB_OK)
     log_info("job %d: to %s as %s%s, %d cop%s, %s%s", job->id, dev->name, plan.format,

@@ -37,6 +37,8 @@ typedef struct forward_options_s {
   bool force_duplex;
   const char *account;      /* cost centre chosen at release, may be NULL */
   const char *released_by;  /* who released it (user, terminal), may be NULL */
+  bool abort_on_failure;    /* aborted, not given back held, when it cannot be printed (as on
+                               a direct queue; test pages) */
 } forward_options_t;
 
 /* What the accounting hook is told when a device reports a delivery printed. */

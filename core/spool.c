@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -380,6 +381,15 @@ int64_t spool_bytes(spool_t *s)
       total += st.st_size;
   closedir(d);
   return total;
+}
+
+int64_t spool_free_bytes(spool_t *s)
+{
+  struct statvfs vfs;
+
+  if (statvfs(s->dir, &vfs) != 0)
+    return -1;
+  return (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
 }
 
 /* Sniffs the magic bytes of the formats quire accepts. */

@@ -71,6 +71,9 @@ char *spool_path(spool_t *spool, const char *path);
 /* Bytes used by document files. */
 int64_t spool_bytes(spool_t *spool);
 
+/* Bytes free for an unprivileged writer on the spool's file system, -1 if unknown. */
+int64_t spool_free_bytes(spool_t *spool);
+
 /* Detects a document format from its first bytes: "application/pdf", "image/jpeg",
  * "image/pwg-raster", "image/urf", or NULL when unknown. */
 const char *spool_detect_format(const unsigned char *head, size_t len);

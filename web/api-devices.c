@@ -2,11 +2,11 @@
  * api-devices.c: devices and deliveries in the admin JSON API (see api-devices.h).
  */
 #include "api-devices.h"
-
 #include "session.h"
 
 #include "../core/device.h"
 #include "../core/forward.h"
+#include "../core/testpage.h"
 #include "../core/util.h"
 
 #include <stdio.h>
@@ -14,6 +14,15 @@
 #include <string.h>
 
 #define API_FRESH_MAX 0   /* a release checks the device first, whatever the monitor saw */
+
+/* True for the admin token or an admin's session (with CSRF on changes); else false with
+ * 401/403 set (session.h). */
+static bool api_devices_admin(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
+{
+  web_user_t *u = web_session_require(ctx, req, rep, WEB_ROLE_ADMIN);
+  web_user_free(u);
+  return u != NULL;
+}
 
 /* Adds "name": [strings]. */
 static void api_strv(JsonBuilder *b, const char *name, char *const *list)
@@ -125,15 +134,6 @@ static bool api_device_name(const web_request_t *req, char *dst, size_t size)
     return false;
   snprintf(dst, size, "%s", name);
   return true;
-}
-
-/* True for the admin token or an admin's session (CSRF checked on changes); else false with
- * the 401/403 answer set. */
-static bool api_devices_admin(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
-{
-  web_user_t *u = web_session_require(ctx, req, rep, WEB_ROLE_ADMIN);
-  web_user_free(u);
-  return u != NULL;
 }
 
 static void api_devices_list(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
@@ -379,9 +379,52 @@ static void api_job_release(const web_ctx_t *ctx, const web_request_t *req, web_
   json_node_unref(root);
 }
 
+/* POST /api/devices/NAME/test-page: prints a test page there (core/testpage.h); answers 202
+ * with the job id and its delivery. */
+static void api_device_test_page(const web_ctx_t *ctx, const web_request_t *req,
+                                 web_reply_t *rep)
+{
+  const char *name = req->path + strlen("/api/devices/");
+  const char *slash = strchr(name, '/');
+  char device[128], why[512];
+  int status = 500;
+
+  web_user_t *u = web_session_require(ctx, req, rep, WEB_ROLE_ADMIN);
+  if (!u)
+    return;
+  if (!slash || slash == name || strcmp(slash, "/test-page") ||
+      (size_t)(slash - name) >= sizeof(device)) {
+    web_reply_error(rep, 404, "no such device");
+    web_user_free(u);
+    return;
+  }
+  snprintf(device, sizeof(device), "%.*s", (int)(slash - name), name);
+  int id = testpage_print(ctx->sys, device, u->by_token ? "admin" : u->name, &status, why,
+                          sizeof(why));
+  size_t n = 0;
+  delivery_t **list = id ? forward_deliveries(ctx->sys, id, &n) : NULL;
+  if (!id) {
+    web_reply_error(rep, status, "%s", why);
+  } else if (!list || !n) {
+    web_reply_error(rep, 500, "the test page is job %d, but its delivery cannot be read", id);
+  } else {
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    web_json_int(b, "job", id);
+    web_json_str(b, "device", device);
+    json_builder_set_member_name(b, "delivery");
+    api_delivery(b, list[n - 1]);
+    json_builder_end_object(b);
+    web_reply_json(rep, 202, web_json_finish(b));
+  }
+  deliveries_free(list, n);
+  web_user_free(u);
+}
+
 const web_route_t api_devices_routes[] = {
   {"GET", "/api/devices", api_devices_list},
   {"POST", "/api/devices", api_devices_add},
+  {"POST", "/api/devices/*/test-page", api_device_test_page},
   {"GET", "/api/devices/*", api_devices_get},
   {"DELETE", "/api/devices/*", api_devices_delete},
   {"POST", "/api/jobs/*/release", api_job_release},

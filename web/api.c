@@ -2,6 +2,7 @@
  * api.c: the admin JSON API, the status page and the queue icon (see api.h).
  */
 #include "api.h"
+#include "api-dashboard.h"
 #include "session.h"
 #include "tls-api.h"
 
@@ -54,9 +55,14 @@ static char *api_status(const web_ctx_t *ctx)
   size_t n = 0;
   int held = 0;
   store_job_t **jobs = store_job_list(sys->store, &f, &n);
+  time_t midnight = api_dashboard_midnight();
+  api_dashboard_jobs_t today = {0};
 
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     held += jobs[i]->state == JOB_HELD;
+    today.received += jobs[i]->created >= midnight;
+    today.held += jobs[i]->created >= midnight && jobs[i]->state == JOB_HELD;
+  }
   store_jobs_free(jobs, n);
   pthread_rwlock_rdlock(&sys->config_lock);
   json_builder_begin_object(b);
@@ -80,10 +86,12 @@ static char *api_status(const web_ctx_t *ctx)
   json_builder_end_object(b);
   json_builder_set_member_name(b, "spool_bytes");
   json_builder_add_int_value(b, spool_bytes(sys->spool));
+  api_dashboard_status(ctx, b, &today);
   api_status_dnssd(sys, b);
   json_builder_set_member_name(b, "alerts");
   json_builder_begin_array(b);
   web_tls_alerts(ctx, b);
+  api_dashboard_alerts(ctx, b);
   json_builder_end_array(b);
   json_builder_end_object(b);
   return web_json_finish(b);
