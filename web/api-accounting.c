@@ -164,7 +164,10 @@ static void acct_price_item(const web_ctx_t *ctx, const web_request_t *req, web_
     JsonObject *o = json_node_get_object(root);
     acct_price_edit_t e = {segs[0], segs[1], NULL, NULL, NULL,
                            (int)web_json_get_int(o, "duplex_discount", -1)};
-    if (acct_amount_member(o, "mono", &e.mono, rep) &&
+    JsonNode *dd = json_object_get_member(o, "duplex_discount");
+    if (dd && (!JSON_NODE_HOLDS_VALUE(dd) || json_node_get_value_type(dd) != G_TYPE_INT64))
+      web_reply_error(rep, 400, "the duplex discount is a whole percentage from 0 to 100");
+    else if (acct_amount_member(o, "mono", &e.mono, rep) &&
         acct_amount_member(o, "color", &e.color, rep) &&
         acct_amount_member(o, "sheet", &e.sheet, rep)) {
       acct_result_t r = accounting_price_set(ctx->sys->store, &e, why, sizeof(why));
