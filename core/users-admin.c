@@ -109,7 +109,7 @@ store_cred_result_t users_set_pin(users_t *users, const char *user, const char *
   char norm[80];
   const char *why = NULL;
   *err = NULL;
-  /* Checked before the old PINs go, so that a typo leaves the user their PIN. */
+  /* Checked before the old PINs go, so that a typo or a PIN in use leaves the user theirs. */
   if (!users_secret_normalise(STORE_CRED_PIN, pin, norm, sizeof(norm), &why)) {
     *err = util_printf("invalid PIN: %s", why);
     return STORE_CRED_ERROR;
@@ -121,6 +121,10 @@ store_cred_result_t users_set_pin(users_t *users, const char *user, const char *
     return STORE_CRED_NO_USER;
   }
   store_user_free(u);
+  if (users_credential_taken(users, STORE_CRED_PIN, pin, user)) {
+    *err = util_strdup("this PIN is already in use");
+    return STORE_CRED_DUPLICATE;
+  }
   if (!store_cred_clear(users_store(users), user, STORE_CRED_PIN, NULL)) {
     *err = util_strdup("cannot clear the old PINs");
     return STORE_CRED_ERROR;

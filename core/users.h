@@ -129,7 +129,12 @@ users_save_t users_save(users_t *users, const char *name, const users_edit_t *ed
  * name is invalid (same rule as user names). */
 char *users_groups_normalise(const char *groups, const char **why);
 
-/* Replaces every PIN of `user` with `pin`. Result and *err as users_add_credential. */
+/* True when the PIN or card `secret` belongs to someone other than `user` (NULL: anyone). */
+bool users_credential_taken(users_t *users, store_cred_kind_t kind, const char *secret,
+                            const char *user);
+
+/* Replaces every PIN of `user` with `pin` (nothing changes when `pin` is invalid or someone
+ * else's). Result and *err as users_add_credential. */
 store_cred_result_t users_set_pin(users_t *users, const char *user, const char *pin, char **err);
 
 /* Deletes the user `name` with their credentials (logged). False if there is no such user. */

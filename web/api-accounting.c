@@ -291,7 +291,8 @@ static void acct_quota_change(const web_ctx_t *ctx, const web_request_t *req, we
   char pages[64], cost[64], amount[64], why[256];
   const char *p = o ? acct_quota_value(o, "pages", pages, sizeof(pages)) : NULL;
   const char *c = o ? acct_quota_value(o, "cost", cost, sizeof(cost)) : NULL;
-  const char *unit = p ? "pages" : c ? "cost" : web_json_get_str(o, "unit", req->query(req, "unit"));
+  const char *unit = p ? "pages" : c ? "cost"
+                     : web_json_get_str(o, "unit", req->query(req, "unit"));
   const char *a = p ? p : c ? c : o ? acct_quota_value(o, "amount", amount, sizeof(amount)) : NULL;
   store_quota_t q;
   if (!del && !root) {

@@ -363,8 +363,15 @@ def asset_files():
 
 
 def asset_url(name):
-    return {"login.html": "/login", "app.html": "/", "tls.html": "/admin/tls"}.get(
-        name, "/assets/" + name)
+    """Where a file is served: pages at their path (web/pages.c: admin-X.html at /admin/X),
+    everything else under /assets/."""
+    fixed = {"login.html": "/login", "app.html": "/", "tls.html": "/admin/tls",
+             "admin.html": "/admin", "terminal.html": "/terminal"}
+    if name in fixed:
+        return fixed[name]
+    if name.startswith("admin-") and name.endswith(".html"):
+        return "/admin/" + name[len("admin-"):-len(".html")]
+    return "/assets/" + name
 
 
 @test

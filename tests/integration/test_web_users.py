@@ -155,7 +155,9 @@ def created_user_logs_in_and_gets_a_new_pin(ctx):
     check(st == 200 and r["user"]["name"] == "bob", "login with the new PIN: %d %r", st, r)
     check_eq(admin.post("/api/users/bob/pin", {"pin": "12"}).status, 400, "a 2-digit PIN")
     check_eq(admin.post("/api/users/bob/pin", {"digits": 3}).status, 400, "3 digits")
-    check_eq(release_login(d, pin=new)[0], 200, "a refused PIN change kept the PIN")
+    ok(admin.post("/api/users/alice/pin", {"pin": "9157"}), "alice's PIN")
+    check_eq(admin.post("/api/users/bob/pin", {"pin": "9157"}).status, 409, "alice's PIN for bob")
+    check_eq(release_login(d, pin=new)[0], 200, "refused PIN changes kept bob's PIN")
 
     ok(admin.post("/api/users/bob/cards", {"card": "04:A2:BC:11"}), "add a card", 201)
     check_eq(admin.post("/api/users/alice/cards", {"card": "04a2bc11"}).status, 409,

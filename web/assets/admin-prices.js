@@ -29,8 +29,8 @@
   }
 
   async function save(list, media) {
-    const sel = (f) => document.querySelector(
-      `input[data-list="${CSS.escape(list)}"][data-media="${CSS.escape(media)}"][data-field="${f}"]`);
+    const row = `[data-list="${CSS.escape(list)}"][data-media="${CSS.escape(media)}"]`;
+    const sel = (f) => document.querySelector(`input${row}[data-field="${f}"]`);
     try {
       show(await quire.api("PUT", path(list, media), body((f) => sel(f).value)));
       say(true, "Saved the " + media + " price of list " + list + ".");
