@@ -107,6 +107,7 @@ def admin_adds_a_user_resets_the_pin_imports_and_deletes(ctx):
         check(b.text("#import-errors-body").startswith("3"), "line number: %r",
               b.text("#import-errors-body"))
         b.wait(lambda: b.find_all('#users-body tr[data-user="carol"]'), "carol listed")
+        b.driver.execute_script("document.getElementById('import').scrollIntoView()")
         b.screenshot("admin-users-import")
 
         b.click('button.delete[data-user="bob"]')
