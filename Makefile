@@ -32,6 +32,7 @@ CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/users.o $(B)/core/users-import.o $(B)/core/accounting.o \
             $(TLS_OBJS) $(DEVICE_OBJS)
 CORE_OBJS += $(B)/core/testpage.o
+CORE_OBJS += $(B)/core/users-admin.o
 TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o
 DEVICE_OBJS = $(B)/core/device.o $(B)/core/device-plan.o $(B)/core/device-ipp.o \
               $(B)/core/device-monitor.o $(B)/core/forward.o $(B)/core/forward-render.o \
@@ -45,6 +46,7 @@ CLI_OBJS  = $(B)/core/quire-cli.o $(B)/core/config.o $(B)/core/log.o $(B)/core/u
             $(STORE_OBJS) $(B)/core/auth.o $(B)/core/users.o $(B)/core/users-import.o \
             $(B)/core/accounting.o $(B)/core/cli-user.o $(B)/core/cli-accounting.o \
             $(B)/core/cli-dnssd.o $(B)/core/cli-device.o $(B)/mdns/zone.o
+CLI_OBJS += $(B)/core/users-admin.o
 
 # Each module may add objects, binaries and packages in its own Makefile part.
 RENDER_BINS =

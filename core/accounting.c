@@ -311,3 +311,90 @@ bool accounting_verify(store_t *store, FILE *out, int64_t *bad_seq)
             seq ? prev : "(none)");
   return ok;
 }
+
+/* ---- administration ----------------------------------------------------------------------- */
+
+const char *accounting_media_key(const char *media)
+{
+  return !media || !*media || !strcmp(media, "any") ? "*" : media;
+}
+
+/* Parses a price amount into *v (kept when `text` is NULL); false with `why`. */
+static bool accounting_amount(const char *what, const char *text, int64_t *v, char *why,
+                              size_t len)
+{
+  int64_t a = 0;
+  if (!text)
+    return true;
+  if (!money_parse(text, &a) || a < 0) {
+    snprintf(why, len, "%s: '%s' is not an amount like 0.05", what, text);
+    return false;
+  }
+  *v = a;
+  return true;
+}
+
+acct_result_t accounting_price_set(store_t *store, const acct_price_edit_t *e, char *why,
+                                   size_t len)
+{
+  const char *list = e->list && *e->list ? e->list : "default";
+  const char *media = accounting_media_key(e->media);
+  if (strlen(list) > 63 || strlen(media) > 127) {
+    snprintf(why, len, "the price list or media name is too long");
+    return ACCT_INVALID;
+  }
+  store_price_t *old = store_price_find(store, list, media);
+  bool exact = old && !strcmp(old->media, media);
+  store_price_t p = {(char *)list, (char *)media, exact ? old->mono_page : 0,
+                     exact ? old->color_page : 0, exact ? old->sheet : 0,
+                     exact ? old->duplex_discount : 0};
+  store_price_free(old);
+  if (!accounting_amount("mono", e->mono, &p.mono_page, why, len) ||
+      !accounting_amount("color", e->color, &p.color_page, why, len) ||
+      !accounting_amount("sheet", e->sheet, &p.sheet, why, len))
+    return ACCT_INVALID;
+  if (e->duplex_discount > 100 || e->duplex_discount < -1) {
+    snprintf(why, len, "the duplex discount is a percentage from 0 to 100");
+    return ACCT_INVALID;
+  }
+  if (e->duplex_discount >= 0)
+    p.duplex_discount = e->duplex_discount;
+  if (!store_price_put(store, &p)) {
+    snprintf(why, len, "cannot save the price");
+    return ACCT_ERROR;
+  }
+  log_info("accounting: price of list %s for %s set", list, media);
+  return ACCT_OK;
+}
+
+acct_result_t accounting_quota_make(const char *kind, const char *subject, const char *period,
+                                    const char *unit, const char *amount, store_quota_t *q,
+                                    char *why, size_t len)
+{
+  memset(q, 0, sizeof(*q));
+  if (!kind || (strcmp(kind, "user") && strcmp(kind, "group")) || !subject || !*subject) {
+    snprintf(why, len, "a quota is for a user or a group: give its kind (user or group) and "
+                       "name");
+    return ACCT_INVALID;
+  }
+  if (!period || accounting_period_start(period, time(NULL)) < 0) {
+    snprintf(why, len, "the period is day, week, month, year or total");
+    return ACCT_INVALID;
+  }
+  if (!unit || (strcmp(unit, "pages") && strcmp(unit, "cost"))) {
+    snprintf(why, len, "a quota counts pages or cost");
+    return ACCT_INVALID;
+  }
+  *q = (store_quota_t){(char *)kind, (char *)subject, (char *)period, (char *)unit, 0};
+  if (!amount)
+    return ACCT_OK;
+  char *end = NULL;
+  bool pages = !strcmp(unit, "pages");
+  if (pages ? ((q->amount = strtoll(amount, &end, 10)) <= 0 || !end || *end)
+            : (!money_parse(amount, &q->amount) || q->amount < 0)) {
+    snprintf(why, len, pages ? "a page quota is a whole number above 0"
+                             : "a cost quota is an amount like 20.00");
+    return ACCT_INVALID;
+  }
+  return ACCT_OK;
+}

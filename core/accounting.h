@@ -79,4 +79,36 @@ bool money_parse(const char *s, int64_t *units);
 /* Formats units with 2 decimals, or up to 4 when needed ("0.015"). */
 void money_format(int64_t units, char *buf, size_t len);
 
+/* ---- administration: what `quire price|quota` and the admin API share ---- */
+
+/* Outcome of a change made from what a person typed. */
+typedef enum acct_result_e {
+  ACCT_OK,
+  ACCT_INVALID,            /* bad input: `why` says what */
+  ACCT_ERROR               /* store error */
+} acct_result_t;
+
+/* A change to one price row. Amounts are decimal strings in the currency ("0.05"); NULL keeps
+ * the row's value (0 for a new row); duplex_discount -1 keeps it. */
+typedef struct acct_price_edit_s {
+  const char *list;        /* NULL or "": "default" */
+  const char *media;       /* NULL, "", "any" or "*": every media without a row of its own */
+  const char *mono, *color, *sheet;
+  int duplex_discount;     /* per cent, 0-100, or -1 */
+} acct_price_edit_t;
+
+/* Creates or changes the price row of `e` (list, media). */
+acct_result_t accounting_price_set(store_t *store, const acct_price_edit_t *e, char *why,
+                                   size_t len);
+
+/* The stored media key of a media given by a person: "*" for NULL, "", "any" or "*". */
+const char *accounting_media_key(const char *media);
+
+/* Fills `q` (pointing into the arguments) from a quota given by a person: kind "user" or
+ * "group", a subject, a period (day|week|month|year|total), a unit ("pages" or "cost") and,
+ * unless `amount` is NULL (a deletion), the amount: pages > 0, or a cost >= 0. */
+acct_result_t accounting_quota_make(const char *kind, const char *subject, const char *period,
+                                    const char *unit, const char *amount, store_quota_t *q,
+                                    char *why, size_t len);
+
 #endif

@@ -114,7 +114,7 @@ static int acc_price(store_t *s, const acc_opts_t *o)
 {
   const char *sub = o->nargs > 0 ? o->args[0] : "list";
   const char *list = o->list ? o->list : "default";
-  const char *media = !o->media || !strcmp(o->media, "any") ? "*" : o->media;
+  const char *media = accounting_media_key(o->media);
   char a[32], b[32], c[32];
   if (!strcmp(sub, "list")) {
     size_t n = 0;
@@ -132,21 +132,16 @@ static int acc_price(store_t *s, const acc_opts_t *o)
     return p ? 0 : 1;
   }
   if (!strcmp(sub, "set")) {
-    store_price_t *old = store_price_find(s, list, media);
-    bool exact = old && !strcmp(old->media, media);
-    store_price_t p = {(char *)list, (char *)media, exact ? old->mono_page : 0,
-                       exact ? old->color_page : 0, exact ? old->sheet : 0,
-                       exact ? old->duplex_discount : 0};
-    store_price_free(old);
-    if (!acc_amount("mono", o->mono, &p.mono_page) || !acc_amount("color", o->color, &p.color_page) ||
-        !acc_amount("sheet", o->sheet, &p.sheet))
-      return 2;
-    if (o->discount && ((p.duplex_discount = atoi(o->discount)) < 0 || p.duplex_discount > 100)) {
-      fprintf(stderr, "quire: --duplex-discount is a percentage from 0 to 100\n");
-      return 2;
+    char why[256];
+    acct_price_edit_t e = {list, media, o->mono, o->color, o->sheet,
+                           o->discount ? atoi(o->discount) : -1};
+    if (o->discount && e.duplex_discount < 0)
+      e.duplex_discount = 101;   /* refused below, with the message */
+    acct_result_t r = accounting_price_set(s, &e, why, sizeof(why));
+    if (r != ACCT_OK) {
+      fprintf(stderr, "quire: %s\n", why);
+      return r == ACCT_INVALID ? 2 : 1;
     }
-    if (!store_price_put(s, &p))
-      return 1;
     printf("price of list %s for %s saved\n", list, strcmp(media, "*") ? media : "any media");
     return 0;
   }
@@ -267,25 +262,26 @@ static int acc_quota(store_t *s, const acc_opts_t *o)
   }
   const char *who = o->nargs > 1 ? o->args[1] : "";
   const char *colon = strchr(who, ':');
-  char kind[16] = "";
+  char kind[16] = "", why[256];
   if (colon && colon - who < (int)sizeof(kind))
     snprintf(kind, sizeof(kind), "%.*s", (int)(colon - who), who);
-  if ((strcmp(kind, "user") && strcmp(kind, "group")) || !colon || !colon[1] || !o->period ||
-      accounting_period_start(o->period, time(NULL)) < 0 || (!o->pages == !o->cost)) {
+  bool del = !strcmp(sub, "del");
+  store_quota_t q;
+  if (!colon || (!o->pages == !o->cost) ||
+      accounting_quota_make(kind, colon + 1, o->period, o->pages ? "pages" : "cost",
+                            del ? NULL : o->pages ? o->pages : o->cost, &q, why,
+                            sizeof(why)) != ACCT_OK ||
+      (!del && strcmp(sub, "set"))) {
     fprintf(stderr, "quire: quota %s needs user:NAME or group:NAME, --period "
-                    "day|week|month|year|total and one of --pages, --cost\n", sub);
+                    "day|week|month|year|total and one of --pages N (N > 0), --cost AMOUNT%s%s\n",
+            sub, colon && (!o->pages != !o->cost) ? ": " : "",
+            colon && (!o->pages != !o->cost) ? why : "");
     return 2;
   }
-  store_quota_t q = {kind, (char *)colon + 1, (char *)o->period, o->pages ? "pages" : "cost", 0};
-  if (!strcmp(sub, "del")) {
+  if (del) {
     bool ok = store_quota_delete(s, q.subject_kind, q.subject, q.period, q.unit);
     fprintf(ok ? stdout : stderr, ok ? "quota deleted\n" : "quire: no such quota\n");
     return ok ? 0 : 1;
-  }
-  if (strcmp(sub, "set") || (o->pages && (q.amount = strtoll(o->pages, NULL, 10)) <= 0) ||
-      (o->cost && (!money_parse(o->cost, &q.amount) || q.amount < 0))) {
-    fprintf(stderr, "quire: quota set needs --pages N (N > 0) or --cost AMOUNT\n");
-    return 2;
   }
   bool ok = store_quota_put(s, &q);
   if (ok)

@@ -5,7 +5,6 @@
  */
 #include "cli.h"
 
-#include "auth.h"
 #include "users.h"
 #include "util.h"
 
@@ -92,53 +91,38 @@ static char *user_read_password(void)
   return util_strdup(buf);
 }
 
-/* `user add` and `user set`: creates or changes a user with what the flags give. */
+/* `user add` and `user set`: creates or changes a user with what the flags give
+ * (users_save, shared with the admin API). */
 static int user_put(users_t *users, const char *name, const user_opts_t *o, bool create)
 {
-  store_t *store = users_store(users);
-  if (!users_name_valid(name)) {
-    fprintf(stderr, "quire: invalid user name '%s' (1-64 letters, digits, '.', '_', '@', '-')\n",
-            name ? name : "");
-    return 2;
-  }
-  store_user_t *old = store_user_get(store, name);
-  if (create == (old != NULL)) {
-    fprintf(stderr, create ? "quire: user %s exists (use 'quire user set')\n"
-                           : "quire: no user %s\n", name);
-    store_user_free(old);
-    return 1;
-  }
   char *password = o->password_stdin ? user_read_password() : util_strdup(o->password);
-  store_user_t u = {.name = (char *)name};
-  u.full_name = (char *)(o->full_name ? o->full_name : old ? old->full_name : NULL);
-  u.email = (char *)(o->email ? o->email : old ? old->email : NULL);
-  u.groups = (char *)(o->groups ? o->groups : old ? old->groups : NULL);
-  u.admin = o->admin || (!o->no_admin && old && old->admin);
-  u.restricted = o->restricted || (!o->unrestricted && old && old->restricted) ||
-                 (create && !o->unrestricted && o->restrict_new);
-  u.created = old ? old->created : time(NULL);
-  char *hash = password && *password ? auth_password_hash(password) : NULL;
-  u.password_hash = hash ? hash : old ? old->password_hash : NULL;
-  bool ok = (!password || !*password || hash) && store_user_put(store, &u);
-  if (ok)
-    printf("user %s %s%s\n", name, create ? "added" : "updated", u.admin ? " (admin)" : "");
-  else
-    fprintf(stderr, "quire: cannot save user %s\n", name);
+  users_edit_t e = {.full_name = o->full_name, .email = o->email, .groups = o->groups,
+                    .password = password,
+                    .admin = o->admin ? 1 : o->no_admin ? 0 : -1,
+                    .restricted = o->restricted ? 1 : o->unrestricted ? 0 : -1,
+                    .restrict_new = o->restrict_new};
+  char *err = NULL;
+  users_save_t r = users_save(users, name, &e, create, NULL, &err);
+  if (r == USERS_SAVE_OK) {
+    store_user_t *u = store_user_get(users_store(users), name);
+    printf("user %s %s%s\n", name, create ? "added" : "updated", u && u->admin ? " (admin)" : "");
+    store_user_free(u);
+  } else {
+    fprintf(stderr, "quire: %s%s\n", err, r == USERS_SAVE_EXISTS ? " (use 'quire user set')" : "");
+  }
   if (password)
     memset(password, 0, strlen(password));
   free(password);
-  free(hash);
-  store_user_free(old);
-  return ok ? 0 : 1;
+  free(err);
+  return r == USERS_SAVE_OK ? 0 : r == USERS_SAVE_INVALID ? 2 : 1;
 }
 
 /* Prints one user as a table row or a JSON object member list. */
 static void user_print(const store_user_t *u, int pins, int cards, bool json, bool first)
 {
   time_t now = time(NULL);
-  const char *lock = u->locked_until == -1 ? "locked"
-                     : u->locked_until > now ? "locked (timed)"
-                                             : "";
+  const char *lock = !users_is_locked(u, now) ? "" : u->locked_until == -1 ? "locked"
+                     : "locked (timed)";
   if (json) {
     gchar *fn = g_strescape(u->full_name ? u->full_name : "", NULL);
     gchar *em = g_strescape(u->email ? u->email : "", NULL);
@@ -216,7 +200,16 @@ static int user_credential(users_t *users, const char *name, store_cred_kind_t k
     free(err);
     return pin ? 0 : 1;
   }
-  if (o->clear || (kind == STORE_CRED_PIN && secret)) {
+  if (kind == STORE_CRED_PIN && secret && !o->clear) {
+    store_cred_result_t r = users_set_pin(users, name, secret, &err);
+    if (r != STORE_CRED_ADDED)
+      fprintf(stderr, "quire: %s\n", err);
+    else
+      printf("PIN saved for %s\n", name);
+    free(err);
+    return r == STORE_CRED_ADDED ? 0 : 1;
+  }
+  if (o->clear) {
     int removed = 0;
     if (!store_cred_clear(store, name, kind, &removed)) {
       fprintf(stderr, "quire: cannot clear credentials of %s\n", name);
@@ -263,7 +256,7 @@ static int user_run(users_t *users, const char *cmd, const char *name, const use
   if (!strcmp(cmd, "card")) return user_credential(users, name, STORE_CRED_CARD, o);
   if (!strcmp(cmd, "import")) return user_import(users, name);
   if (!strcmp(cmd, "del")) {
-    bool ok = name && store_user_delete(users_store(users), name);
+    bool ok = name && users_delete(users, name);
     if (!ok)
       fprintf(stderr, "quire: no user %s\n", name ? name : "(none given)");
     else

@@ -493,6 +493,21 @@ store_cred_result_t users_add_credential(users_t *users, const char *user,
   return r;
 }
 
+bool users_credential_taken(users_t *users, store_cred_kind_t kind, const char *secret,
+                            const char *user)
+{
+  char norm[80], lookup[65];
+  const char *why = NULL;
+  if (!users_secret_normalise(kind, secret, norm, sizeof(norm), &why))
+    return false;
+  users_lookup(users, kind, norm, lookup);
+  OPENSSL_cleanse(norm, sizeof(norm));
+  store_cred_t *c = store_cred_find(users->store, lookup);
+  bool taken = c && (!user || strcmp(c->user, user));
+  store_cred_free(c);
+  return taken;
+}
+
 char *users_generate_pin(users_t *users, const char *user, int digits, char **err)
 {
   *err = NULL;

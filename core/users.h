@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "store-users.h"
 
@@ -97,5 +98,49 @@ store_t *users_store(users_t *users);
 
 /* Forgets cached password checks (after users change in this process). */
 void users_cache_clear(users_t *users);
+
+/* ---- administration (core/users-admin.c): what `quire user` and the admin API share ---- */
+
+/* A change to a user. NULL strings keep what the user has ("" clears it); -1 keeps a flag. */
+typedef struct users_edit_s {
+  const char *full_name, *email;
+  const char *groups;      /* group names separated by ',', ';' or '|' (spaces trimmed) */
+  const char *password;    /* a new password; NULL or "" keeps the old one */
+  int admin, restricted;   /* 1 yes, 0 no, -1 keep (a new user: no) */
+  bool restrict_new;       /* a new user with restricted -1 is restricted ([accounting]) */
+} users_edit_t;
+
+/* Outcome of users_save. */
+typedef enum users_save_e {
+  USERS_SAVE_OK,
+  USERS_SAVE_INVALID,      /* bad user name or group */
+  USERS_SAVE_EXISTS,       /* create: the user exists already */
+  USERS_SAVE_NO_USER,      /* change: no such user */
+  USERS_SAVE_ERROR         /* hashing or store error */
+} users_save_t;
+
+/* Creates (`create`) or changes the user `name` with `edit`. On failure *err is a malloc'd
+ * sentence (caller frees). With `old_admin`, *old_admin is set to whether the user was an
+ * administrator before (false for a new user). */
+users_save_t users_save(users_t *users, const char *name, const users_edit_t *edit, bool create,
+                        bool *old_admin, char **err);
+
+/* Normalises a group list ("a; b|c") into "a,b,c" (malloc'd); NULL with *why (static) when a
+ * name is invalid (same rule as user names). */
+char *users_groups_normalise(const char *groups, const char **why);
+
+/* True when the PIN or card `secret` belongs to someone other than `user` (NULL: anyone). */
+bool users_credential_taken(users_t *users, store_cred_kind_t kind, const char *secret,
+                            const char *user);
+
+/* Replaces every PIN of `user` with `pin` (nothing changes when `pin` is invalid or someone
+ * else's). Result and *err as users_add_credential. */
+store_cred_result_t users_set_pin(users_t *users, const char *user, const char *pin, char **err);
+
+/* Deletes the user `name` with their credentials (logged). False if there is no such user. */
+bool users_delete(users_t *users, const char *name);
+
+/* True when `u` is locked at `now` (until an admin unlocks, or a lock not yet over). */
+bool users_is_locked(const store_user_t *u, time_t now);
 
 #endif

@@ -8,7 +8,9 @@
 #include "login.h"
 #include "session.h"
 #include "tls-api.h"
+#include "api-accounting.h"
 #include "api-devices.h"
+#include "api-users.h"
 #include "api-release.h"
 #include "api-reports.h"
 #include "audit.h"
@@ -27,6 +29,8 @@
 /* Every route table, searched in this order. */
 static const web_route_t *const web_route_tables[] = {
   setup_routes,        /* first: "/" is the set-up page until the set-up is done */
+  api_accounting_routes, /* before api_devices_routes: PUT /api/devices/NAME/price-list */
+  api_users_routes,
   api_devices_routes,   /* first: api_admin_routes takes every GET under /api/jobs/ */
   api_release_routes,
   api_reports_routes,
