@@ -56,7 +56,7 @@
       ? [{ key: "color_pages", cls: "bar-color", label: "colour pages" },
          { key: "mono_pages", cls: "bar-mono", label: "mono pages" }]
       : [{ key: m.key, cls: "bar-main", label: m.label }];
-    $("per-day-title").textContent = "Per day: " + m.label;
+    $("per-day-title").textContent = "Per day: " + m.label + (m.key === "cost_value" ? " (" + currency + ")" : "");
     chart.columns($("chart-days"), everyDay(days), series, (it) => it.key.slice(5), m.fmt);
     const sum = (k) => days.reduce((s, r) => s + (+r[k] || 0), 0);
     chart.donut($("chart-mix"), [

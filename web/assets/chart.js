@@ -40,9 +40,11 @@ const chart = (() => {
   }
 
   /* Vertical bars, one per item, stacked from `series` ([{key, cls, label}]): item[key] are
-   * the stacked values. `label(item)` names the bar under the axis, `fmt(v)` formats values. */
+   * the stacked values. `label(item)` names the bar under the axis, `fmt(v)` formats values
+   * in tooltips (the axis shows bare numbers). */
   function columns(svg, items, series, label, fmt) {
-    const W = 720, H = 260, L = 48, B = 36, T = 10;
+    const W = 720, H = 260, L = 56, B = 36, T = 10;
+    const axis = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
     reset(svg, W, H);
     const totals = items.map((it) => series.reduce((s, se) => s + (+it[se.key] || 0), 0));
     const top = niceMax(Math.max(0, ...totals));
@@ -51,7 +53,7 @@ const chart = (() => {
       const v = (top * i) / 4;
       svg.append(svgEl("line", { x1: L, x2: W - 4, y1: y(v), y2: y(v), class: "chart-grid" }));
       const t = svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "chart-axis" });
-      t.textContent = fmt(v);
+      t.textContent = axis(v);
       svg.append(t);
     }
     if (!totals.some((v) => v > 0)) return empty(svg, W, H);
