@@ -15,14 +15,19 @@ const quire = (() => {
   ];
 
   /* Calls the JSON API; resolves to the parsed answer, rejects with an Error whose message is
-   * the server's "error" text and whose .status is the HTTP status. */
-  async function api(method, path, body) {
-    const opts = { method, headers: {}, credentials: "same-origin" };
+   * the server's "error" text and whose .status is the HTTP status. With `how.cookies` false
+   * (a release terminal) no cookie is sent, and `how.bearer`, when set, is sent as the bearer
+   * token instead; otherwise the session cookie and its CSRF token go with every change. */
+  async function api(method, path, body, how) {
+    const cookies = !how || how.cookies !== false;
+    const opts = { method, headers: {}, credentials: cookies ? "same-origin" : "omit",
+                   cache: "no-store" };
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
     }
-    if (method !== "GET" && session) opts.headers["X-CSRF-Token"] = session.csrf_token;
+    if (!cookies && how.bearer) opts.headers.Authorization = "Bearer " + how.bearer;
+    if (cookies && method !== "GET" && session) opts.headers["X-CSRF-Token"] = session.csrf_token;
     const r = await fetch(path, opts);
     let data = null;
     try { data = await r.json(); } catch (e) { data = null; }

@@ -23,22 +23,8 @@
 
   /* One release API call with the token (if any); rejects with the API's message. */
   async function call(method, path, body, tok) {
-    const opts = { method, headers: {}, credentials: "omit", cache: "no-store" };
-    const t = tok === undefined ? token : tok;
-    if (t) opts.headers.Authorization = "Bearer " + t;
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    const r = await fetch(path, opts);
-    let data = null;
-    try { data = await r.json(); } catch (e) { data = null; }
-    if (!r.ok) {
-      const err = new Error((data && data.error) || r.statusText || "request failed");
-      err.status = r.status;
-      throw err;
-    }
-    return data;
+    const bearer = tok === undefined ? token : tok;
+    return quire.api(method, path, body, { cookies: false, bearer });
   }
 
   /* Shows one of the three screens (unknown printer, keypad, jobs). */
