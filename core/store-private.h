@@ -200,6 +200,7 @@ bool store_select_int(store_t *s, const char *sql, const store_arg_t *args, size
 extern const store_area_t store_area_users;       /* store-sqlite-users.c */
 extern const store_area_t store_area_accounting;  /* store-sqlite-accounting.c */
 extern const store_area_t store_area_devices;   /* store-sqlite-devices.c */
+extern const store_area_t store_area_console;   /* store-sqlite-queues.c */
 
 /* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
 

@@ -97,6 +97,7 @@ static const store_area_t *const store_areas[] = {
   &store_area_users,
   &store_area_accounting,
   &store_area_devices,
+  &store_area_console,
   NULL
 };
 

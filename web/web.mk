@@ -11,6 +11,7 @@ WEB_OBJS   = $(B)/web/http.o $(B)/web/http-listen.o $(B)/web/route.o $(B)/web/ap
              $(B)/web/session.o $(B)/web/login.o $(B)/web/pages.o $(B)/web/assets.o \
              $(B)/web/tls-api.o $(B)/web/api-devices.o $(B)/web/api-release.o $(B)/web/api-reports.o \
              $(B)/web/assets-data.o
+WEB_OBJS += $(B)/web/api-queues.o $(B)/web/api-settings.o
 
 # C identifier of an asset file name (what xxd -i calls its array).
 web_asset_id = $(subst .,_,$(subst -,_,$(notdir $(1))))
