@@ -26,8 +26,11 @@ from webtest import WebClient, add_user  # noqa: E402
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web", "assets")
 UI_LIMIT = 200 * 1024
 
-ADMIN_GETS = ["/api/status", "/api/queues", "/api/jobs", "/api/dnssd", "/api/tls/certificate"]
-ADMIN_CHANGES = [("POST", "/api/tls/self-signed")]
+ADMIN_GETS = ["/api/status", "/api/queues", "/api/jobs", "/api/dnssd", "/api/tls/certificate",
+              "/api/settings"]
+ADMIN_CHANGES = [("POST", "/api/tls/self-signed"), ("POST", "/api/queues"),
+                 ("PUT", "/api/queues/default"), ("DELETE", "/api/queues/default"),
+                 ("PUT", "/api/settings")]
 WRONG = "wrong user name or password"
 
 
@@ -363,6 +366,10 @@ def asset_files():
 
 
 def asset_url(name):
+    """Where a file is served: pages at their path (admin-X.html at /admin/X), the rest under
+    /assets/."""
+    if name.startswith("admin-") and name.endswith(".html"):
+        return "/admin/" + name[len("admin-"):-len(".html")]
     return {"login.html": "/login", "app.html": "/", "tls.html": "/admin/tls"}.get(
         name, "/assets/" + name)
 
