@@ -438,6 +438,8 @@ static void api_queues_delete(const web_ctx_t *ctx, const web_request_t *req, we
     /* reply set */
   } else if (!api_queue_current(ctx->sys, name, &q)) {
     web_reply_error(rep, 404, "no queue named '%s'", name);
+  } else if (active < 0) {
+    web_reply_error(rep, 500, "cannot count the jobs of queue %s; nothing was removed", name);
   } else if (active > 0 && !forced) {
     web_reply_error(rep, 409, "queue '%s' has %d held or unfinished job(s); release or delete "
                     "them first, or remove it with ?force=1 to cancel them", name, active);

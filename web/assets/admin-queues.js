@@ -30,7 +30,8 @@
 
   function cells(q) {
     const desc = quire.el("span", { text: q.info });
-    if (q.location) desc.append(quire.el("br"), quire.el("span", { class: "muted", text: q.location }));
+    if (q.location)
+      desc.append(quire.el("br"), quire.el("span", { class: "muted", text: q.location }));
     const actions = quire.el("span", {},
       button("Edit", "secondary edit", () => edit(q)),
       button("Remove", "secondary remove", () => remove(q)));

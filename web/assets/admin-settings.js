@@ -19,7 +19,8 @@
       return sel;
     }
     const attrs = { id, name: s.key, value: String(s.value) };
-    if (s.type === "integer") Object.assign(attrs, { type: "number", min: String(s.min), max: String(s.max) });
+    if (s.type === "integer")
+      Object.assign(attrs, { type: "number", min: String(s.min), max: String(s.max) });
     return quire.el("input", attrs);
   }
 
@@ -29,7 +30,8 @@
                          text: "(" + SOURCES[s.source] + "; " + s.file_key + ")" }));
     const parts = [label, input(s)];
     if (s.source === "console") {
-      const reset = quire.el("button", { type: "button", class: "secondary", text: "Use the file's value" });
+      const reset = quire.el("button", { type: "button", class: "secondary",
+                                         text: "Use the file's value" });
       reset.addEventListener("click", () => save({ [s.key]: null }));
       parts.push(reset);
     }
@@ -76,6 +78,10 @@
 
   quire.start().then(async (s) => {
     if (!s) return;
-    try { show(await quire.api("GET", "/api/settings")); } catch (e) { quire.say("settings-error", e.message); }
+    try {
+      show(await quire.api("GET", "/api/settings"));
+    } catch (e) {
+      quire.say("settings-error", e.message);
+    }
   });
 })();
