@@ -232,7 +232,9 @@ def settings_apply_at_once_say_their_source_and_survive_a_restart(ctx):
     got = {s["key"]: s for s in r.json["settings"]}
     check_eq((got["currency"]["value"], got["currency"]["source"]), ("USD", "console"),
              "currency in the answer")
-    check_eq(c.get("/api/session").json["idle_timeout"], 600, "idle timeout of the session")
+    session = c.get("/api/session").json
+    check_eq((session["idle_timeout"], session["site"]), (600, "Head office"),
+             "idle timeout and site name of the session")
     r = c.get("/api/reports?by=user")
     check_eq((r.status, r.json.get("currency")), (200, "USD"), "currency in /api/reports")
 

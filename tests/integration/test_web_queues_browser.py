@@ -2,9 +2,9 @@
 """The Queues and Settings pages of the admin console in headless Chromium (browser.py)
 against quired over HTTPS: an admin adds a queue from the form and sees it in the list with
 its IPP address (and Get-Printer-Attributes answers for it), edits it from its row, removes it
-after confirming; changes a setting and sees where its value comes from. No page may log a
-Content Security Policy violation or a script error. Screenshots of both pages go to
-BUILD/test-artifacts/.
+after confirming; changes settings, sees where their values come from and the site name in
+the header, and a refused value's reason. No page may log a Content Security Policy
+violation or a script error. Screenshots of both pages go to BUILD/test-artifacts/.
 
 Run: python3 tests/integration/test_web_queues_browser.py --bin build
 """
@@ -104,6 +104,9 @@ def admin_changes_a_setting_from_the_page(ctx):
         c = WebClient(d)
         c.login_ok("root", "root-pw")
         check_eq(c.get("/api/reports?by=user").json["currency"], "CHF", "currency in force")
+        b.get(b.url)                           # the header shows the site name
+        b.wait_text("#bar .site", "Branch office")
+        b.wait_text("#src-site", "set here")
         b.type("#set-currency", "chf")        # the server refuses it and the page says why
         b.click("#settings-save")
         b.wait_text("#settings-error", "currency")
