@@ -28,19 +28,19 @@
     const label = quire.el("label", { for: "set-" + s.key, text: s.help + " " },
       quire.el("span", { class: "source", id: "src-" + s.key,
                          text: "(" + SOURCES[s.source] + "; " + s.file_key + ")" }));
-    const parts = [label, input(s)];
+    const parts = quire.el("div", { class: "setting" }, label, input(s));
     if (s.source === "console") {
       const reset = quire.el("button", { type: "button", class: "secondary",
                                          text: "Use the file's value" });
       reset.addEventListener("click", () => save({ [s.key]: null }));
-      parts.push(reset);
+      parts.append(reset);
     }
     return parts;
   }
 
   function show(answer) {
     current = answer.settings;
-    box.replaceChildren(...current.flatMap(field));
+    box.replaceChildren(...current.map(field));
   }
 
   /* The value of a setting's field in the API's type. */
