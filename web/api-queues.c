@@ -19,6 +19,10 @@
 #define API_DNSSD_MAX 63          /* a DNS-SD instance name label */
 #define API_EXPIRY_MAX (366 * 86400)
 
+/* Serialises the changes: a name checked free stays free until its queue is stored, and the
+ * queue removed is the one whose jobs were counted. Taken before system.h's locks. */
+static pthread_mutex_t api_queues_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static const char *api_queue_source(quire_queue_origin_t o)
 {
   return o == QUIRE_QUEUE_CONSOLE ? "console" : "config";
@@ -357,6 +361,7 @@ static void api_queues_add(const web_ctx_t *ctx, const web_request_t *req, web_r
   JsonObject *o = json_node_get_object(root);
   const char *name = web_json_get_str(o, "name", NULL);
 
+  pthread_mutex_lock(&api_queues_lock);
   if (!name || !config_queue_name_valid(name)) {
     web_reply_error(rep, 400, "name: expected 1 to 63 letters, digits, '-' or '_'");
   } else if (api_queue_current(ctx->sys, name, &q)) {
@@ -370,6 +375,7 @@ static void api_queues_add(const web_ctx_t *ctx, const web_request_t *req, web_r
     else
       api_queue_store(ctx, req, rep, &q, 201);
   }
+  pthread_mutex_unlock(&api_queues_lock);
   config_queue_clear(&q);
   json_node_unref(root);
   web_user_free(u);
@@ -389,6 +395,7 @@ static void api_queues_edit(const web_ctx_t *ctx, const web_request_t *req, web_
   JsonObject *o = json_node_get_object(root);
   const char *body_name = web_json_get_str(o, "name", name);
 
+  pthread_mutex_lock(&api_queues_lock);
   if (!api_queue_current(ctx->sys, name, &q))
     web_reply_error(rep, 404, "no queue named '%s'", name);
   else if (strcmp(body_name, name))
@@ -397,6 +404,7 @@ static void api_queues_edit(const web_ctx_t *ctx, const web_request_t *req, web_
     web_reply_error(rep, 400, "%s", why);
   else
     api_queue_store(ctx, req, rep, &q, 200);
+  pthread_mutex_unlock(&api_queues_lock);
   config_queue_clear(&q);
   json_node_unref(root);
   web_user_free(u);
@@ -432,8 +440,9 @@ static void api_queues_delete(const web_ctx_t *ctx, const web_request_t *req, we
   const char *name = u ? api_queue_name(req, rep) : NULL;
   const char *force = req->query(req, "force");
   bool forced = force && !strcmp(force, "1");
-  int active = name ? store_job_count_active(ctx->sys->store, name) : 0;
 
+  pthread_mutex_lock(&api_queues_lock);
+  int active = name ? store_job_count_active(ctx->sys->store, name) : 0;
   if (!name) {
     /* reply set */
   } else if (!api_queue_current(ctx->sys, name, &q)) {
@@ -457,6 +466,7 @@ static void api_queues_delete(const web_ctx_t *ctx, const web_request_t *req, we
       web_reply_json(rep, 200, web_json_finish(b));
     }
   }
+  pthread_mutex_unlock(&api_queues_lock);
   config_queue_clear(&q);
   web_user_free(u);
 }
