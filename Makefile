@@ -25,6 +25,7 @@ B = build
 STORE_OBJS = $(B)/core/store-sqlite.o $(B)/core/store-sqlite-jobs.o $(B)/core/store-sqlite-users.o \
              $(B)/core/store-sqlite-accounting.o \
              $(B)/core/store-sqlite-devices.o $(B)/core/store-sqlite-audit.o
+STORE_OBJS += $(B)/core/store-sqlite-queues.o
 
 CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/auth.o $(B)/core/system.o $(B)/core/job.o $(B)/core/util.o \
@@ -33,6 +34,7 @@ CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(TLS_OBJS) $(DEVICE_OBJS)
 CORE_OBJS += $(B)/core/testpage.o
 CORE_OBJS += $(B)/core/users-admin.o
+CORE_OBJS += $(B)/core/system-console.o $(B)/core/settings.o
 TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o
 DEVICE_OBJS = $(B)/core/device.o $(B)/core/device-plan.o $(B)/core/device-ipp.o \
               $(B)/core/device-monitor.o $(B)/core/forward.o $(B)/core/forward-render.o \

@@ -48,7 +48,7 @@ int config_parse_log_level(const char *name)
 }
 
 /* True for names usable in /ipp/print/NAME. */
-static bool config_valid_queue_name(const char *name)
+bool config_queue_name_valid(const char *name)
 {
   size_t len = strlen(name);
   if (len == 0 || len > 63)
@@ -129,7 +129,7 @@ static bool config_bool(GKeyFile *kf, const char *group, const char *key, bool *
 }
 
 /* Fills one queue with its defaults. */
-static void config_queue_defaults(quire_queue_config_t *q, const char *name)
+void config_queue_defaults(quire_queue_config_t *q, const char *name, int expiry)
 {
   memset(q, 0, sizeof(*q));
   q->name = util_strdup(name);
@@ -139,7 +139,7 @@ static void config_queue_defaults(quire_queue_config_t *q, const char *name)
   q->color = QUIRE_COLOR_AUTO;
   q->duplex = QUIRE_DUPLEX_OPTIONAL;
   q->media_default = util_strdup("iso_a4_210x297mm");
-  q->job_expiry_seconds = 24 * 3600;
+  q->job_expiry_seconds = expiry;
 }
 
 /* Frees the strings of one queue configuration (not the struct itself). */
@@ -185,19 +185,20 @@ static bool config_load_queue_mode(GKeyFile *kf, const char *group, quire_queue_
 
 /* Reads one [queue NAME] section into `q`. */
 static bool config_load_queue(GKeyFile *kf, const char *group, quire_queue_config_t *q,
-                              char **err)
+                              int expiry, char **err)
 {
   const char *name = group + strlen(QUEUE_PREFIX);
-  if (!config_valid_queue_name(name)) {
+  if (!config_queue_name_valid(name)) {
     *err = util_printf("[%s]: queue names are 1-63 letters, digits, '-' or '_'", group);
     return false;
   }
-  config_queue_defaults(q, name);
+  config_queue_defaults(q, name, expiry);
   config_override(kf, group, "info", &q->info);
   config_override(kf, group, "dnssd-name", &q->dnssd_name);
   config_override(kf, group, "location", &q->location);
   config_override(kf, group, "make-and-model", &q->make_model);
   config_override(kf, group, "media-default", &q->media_default);
+  q->job_expiry_set = g_key_file_has_key(kf, group, "job-expiry", NULL);
 
   if (!config_bool(kf, group, "force-mono", &q->force_mono, err) ||
       !config_bool(kf, group, "force-duplex", &q->force_duplex, err) ||
@@ -276,6 +277,7 @@ static bool config_load_server(GKeyFile *kf, quire_config_t *c, char **err)
       !config_int(kf, g, "max-sessions", 1, 1000000, &c->max_sessions, err) ||
       !config_int(kf, g, "login-rate-limit", 0, 1000000, &c->login_rate_limit, err) ||
       !config_int(kf, g, "login-rate-window", 1, 86400, &c->login_rate_window, err) ||
+      !config_duration(kf, g, "default-job-expiry", &c->default_job_expiry, err) ||
       !config_load_devices(kf, c, err))
     return false;
   config_override(kf, g, "render-command", &c->render_command);
@@ -374,7 +376,8 @@ static bool config_load_queues(GKeyFile *kf, quire_config_t *c, char **err)
     } else if (config_queue_find(c, groups[i] + strlen(QUEUE_PREFIX))) {
       *err = util_printf("[%s] appears twice", groups[i]);
       ok = false;
-    } else if (config_load_queue(kf, groups[i], &c->queues[c->num_queues], err)) {
+    } else if (config_load_queue(kf, groups[i], &c->queues[c->num_queues],
+                                 c->default_job_expiry, err)) {
       c->num_queues++;
     } else {
       config_queue_clear(&c->queues[c->num_queues]);
@@ -389,7 +392,7 @@ static bool config_load_queues(GKeyFile *kf, quire_config_t *c, char **err)
       ok = false;
     }
   if (ok && c->num_queues == 0) {
-    config_queue_defaults(&c->queues[0], "default");
+    config_queue_defaults(&c->queues[0], "default", c->default_job_expiry);
     free(c->queues[0].info);
     c->queues[0].info = util_strdup("Demo pull-print queue");
     c->num_queues = 1;
@@ -445,6 +448,7 @@ quire_config_t *config_load(const char *path, char **err)
   c->max_sessions = 1000;
   c->login_rate_limit = 10;
   c->login_rate_window = 300;
+  c->default_job_expiry = 24 * 3600;
 
   if (path) {
     kf = g_key_file_new();
@@ -484,6 +488,28 @@ void config_free(quire_config_t *c)
   free(c->accounting.site);
   free(c->accounting.currency);
   free(c);
+}
+
+/* Deep-copies the whole configuration (every string malloc'd, owned by the copy). */
+quire_config_t *config_copy(const quire_config_t *src)
+{
+  quire_config_t *c = malloc(sizeof(*c));
+  if (!c)
+    abort();
+  *c = *src;
+  c->path = util_strdup(src->path);
+  c->data_dir = util_strdup(src->data_dir);
+  c->listen = util_strdup(src->listen);
+  c->server_name = util_strdup(src->server_name);
+  c->render_command = util_strdup(src->render_command);
+  c->accounting.site = util_strdup(src->accounting.site);
+  c->accounting.currency = util_strdup(src->accounting.currency);
+  c->queues = calloc(src->num_queues + 1, sizeof(*c->queues));
+  if (!c->queues)
+    abort();
+  for (size_t i = 0; i < src->num_queues; i++)
+    config_queue_copy(&c->queues[i], &src->queues[i]);
+  return c;
 }
 
 /* Deep-copies one queue configuration into `dst` (strings malloc'd, owned by dst). */

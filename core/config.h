@@ -27,6 +27,14 @@ typedef enum quire_duplex_policy_e {
   QUIRE_DUPLEX_OFF         /* one-sided only */
 } quire_duplex_policy_t;
 
+/* Where a queue's definition comes from: the file, the admin console (a queue added there),
+ * or the file with the console's edit on top. */
+typedef enum quire_queue_origin_e {
+  QUIRE_QUEUE_FILE,
+  QUIRE_QUEUE_CONSOLE,
+  QUIRE_QUEUE_EDITED
+} quire_queue_origin_t;
+
 /* One pull-print queue as configured. */
 typedef struct quire_queue_config_s {
   char *name;              /* URL-safe name: [A-Za-z0-9_-]{1,63} */
@@ -42,10 +50,12 @@ typedef struct quire_queue_config_s {
   bool force_mono;         /* released jobs print monochrome (and are charged so) */
   bool force_duplex;       /* released one-sided jobs print two-sided-long-edge */
   int job_expiry_seconds;  /* unreleased held jobs are deleted after this (0: never) */
+  bool job_expiry_set;     /* given for this queue (else the default-job-expiry in force) */
   int max_held_per_user;   /* jobs a user may have held on this queue (0: no limit) */
   bool hide_job_names;     /* job names shown as "Job N" in lists, terminals and reports */
   bool direct;             /* mode = direct: every job goes to `device` at once (no hold) */
   char *device;            /* the device of a direct queue (core/device.h), else NULL */
+  quire_queue_origin_t origin; /* where the definition comes from (set by core/system.c) */
 } quire_queue_config_t;
 
 /* Logins: lockout of users, throttling of sources (core/users.h). */
@@ -103,6 +113,7 @@ typedef struct quire_config_s {
   int forward_io_timeout;  /* seconds without progress talking to a device */
   int forward_job_poll;    /* seconds between Get-Job-Attributes of a printing job */
   int64_t forward_raster_max; /* largest raster file made for a device, bytes */
+  int default_job_expiry;  /* job-expiry (seconds) of queues that do not set one */
   quire_queue_config_t *queues;
   size_t num_queues;
 } quire_config_t;
@@ -111,6 +122,16 @@ typedef struct quire_config_s {
  * *err (malloc'd; caller frees) on a missing file, a syntax error or a bad value. The caller
  * owns the config and frees it with config_free. */
 quire_config_t *config_load(const char *path, char **err);
+
+/* A deep copy of `config` (queues included); the caller frees it with config_free. */
+quire_config_t *config_copy(const quire_config_t *config);
+
+/* True for names usable in /ipp/print/NAME: [A-Za-z0-9_-]{1,63}. */
+bool config_queue_name_valid(const char *name);
+
+/* Fills `q` with the defaults of a queue named `name` (job expiry `expiry` seconds); release
+ * it with config_queue_clear. */
+void config_queue_defaults(quire_queue_config_t *q, const char *name, int expiry);
 
 /* Frees a config (NULL is fine). */
 void config_free(quire_config_t *config);

@@ -160,9 +160,32 @@ static void main_dnssd(quire_system_t *sys, ipp_service_t *ipp, int tls_port,
   }
 }
 
+/* What the console's changes need to reach IPP and DNS-SD (main_queues_changed). */
+typedef struct main_services_s {
+  quire_system_t *sys;
+  ipp_service_t *ipp;
+  int tls_port;
+  mdns_publisher_t *pub;
+  pthread_mutex_t lock;         /* the main thread (SIGHUP) and web threads (console) */
+  bool stopped;                 /* shutting down: no more changes */
+} main_services_t;
+
+/* Serves the queues and settings in force over IPP and DNS-SD (after SIGHUP or a change in
+ * the console; system.h, on_queues_changed). */
+static void main_queues_changed(void *data)
+{
+  main_services_t *m = data;
+  pthread_mutex_lock(&m->lock);
+  if (!m->stopped) {
+    ipp_service_reload(m->ipp);
+    main_dnssd(m->sys, m->ipp, m->tls_port, &m->pub);
+  }
+  pthread_mutex_unlock(&m->lock);
+}
+
 /* Waits for signals until asked to stop. */
-static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t *ipp,
-                      int tls_port, mdns_publisher_t **pub, const sigset_t *set)
+static void main_loop(const main_flags_t *fl, quire_system_t *sys, main_services_t *m,
+                      const sigset_t *set)
 {
   for (;;) {
     int sig = 0;
@@ -183,8 +206,7 @@ static void main_loop(const main_flags_t *fl, quire_system_t *sys, ipp_service_t
       config_free(c);
     } else {
       log_set_level(c->log_level);
-      ipp_service_reload(ipp);
-      main_dnssd(sys, ipp, tls_port, pub);
+      main_queues_changed(m);
     }
   }
 }
@@ -232,11 +254,19 @@ int main(int argc, char **argv)
   log_info("quired listening on port %d with %zu queue(s); data in %s", port, sys->num_queues,
            sys->config->data_dir);
 
-  int tls_port = http_server_tls_port(http);
-  mdns_publisher_t *pub = NULL;
-  main_dnssd(sys, ipp, tls_port, &pub);
-  main_loop(&fl, sys, ipp, tls_port, &pub, &set);
-  mdns_publisher_stop(pub);
+  main_services_t m = {sys, ipp, http_server_tls_port(http), NULL, PTHREAD_MUTEX_INITIALIZER,
+                       false};
+  main_dnssd(sys, ipp, m.tls_port, &m.pub);
+  pthread_mutex_lock(&m.lock);
+  sys->on_queues_changed_data = &m;
+  sys->on_queues_changed = main_queues_changed;
+  pthread_mutex_unlock(&m.lock);
+  main_loop(&fl, sys, &m, &set);
+  pthread_mutex_lock(&m.lock);
+  m.stopped = true;
+  mdns_publisher_stop(m.pub);
+  m.pub = NULL;
+  pthread_mutex_unlock(&m.lock);
   http_server_stop(http, SHUTDOWN_GRACE_SECONDS);
   ipp_service_free(ipp);
   system_free(sys);

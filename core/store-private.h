@@ -201,6 +201,7 @@ extern const store_area_t store_area_users;       /* store-sqlite-users.c */
 extern const store_area_t store_area_accounting;  /* store-sqlite-accounting.c */
 extern const store_area_t store_area_devices;     /* store-sqlite-devices.c */
 extern const store_area_t store_area_audit;       /* store-sqlite-audit.c */
+extern const store_area_t store_area_console;     /* store-sqlite-queues.c */
 
 /* ---- store-sqlite-jobs.c ------------------------------------------------------------------ */
 

@@ -98,6 +98,7 @@ static const store_area_t *const store_areas[] = {
   &store_area_accounting,
   &store_area_devices,
   &store_area_audit,
+  &store_area_console,
   NULL
 };
 

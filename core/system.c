@@ -50,7 +50,7 @@ static bool system_queue_same(const quire_queue_config_t *a, const quire_queue_c
 static quire_queue_t *system_queues_build(quire_system_t *sys, const quire_config_t *config,
                                           char **err)
 {
-  quire_queue_t *qs = calloc(config->num_queues, sizeof(*qs));
+  quire_queue_t *qs = calloc(config->num_queues ? config->num_queues : 1, sizeof(*qs));
   time_t now = time(NULL);
 
   if (!qs)
@@ -147,6 +147,7 @@ quire_system_t *system_new(quire_config_t *config, char **err)
   quire_system_t *sys = calloc(1, sizeof(*sys));
   if (!sys)
     abort();
+  pthread_mutex_init(&sys->console_lock, NULL);
   pthread_rwlock_init(&sys->config_lock, NULL);
   pthread_mutex_init(&sys->job_lock, NULL);
   sys->adverts = advert_table_new();
@@ -164,11 +165,15 @@ quire_system_t *system_new(quire_config_t *config, char **err)
            (sys->spool = spool_open(spooldir, err)) &&
            (sys->admin_token = system_admin_token(config->data_dir, err)) &&
            (sys->users = users_open(sys->store, config->data_dir, err)) &&
-           system_recover(sys, err)) {
-    system_apply_security(sys, config);
+           system_recover(sys, err) &&
+           (sys->config = system_config_effective(sys->store, config, err))) {
+    sys->file_config = config;
+    system_apply_security(sys, sys->config);
     store_set_precommit(sys->store, spool_precommit, sys->spool);
-    sys->queues = system_queues_build(sys, config, err);
-    sys->num_queues = sys->queues ? config->num_queues : 0;
+    sys->queues = system_queues_build(sys, sys->config, err);
+    sys->num_queues = sys->queues ? sys->config->num_queues : 0;
+  } else if (!sys->config) {
+    sys->config = config;
   }
   free(dbpath);
   free(spooldir);
@@ -248,8 +253,11 @@ void system_free(quire_system_t *sys)
   spool_close(sys->spool);
   advert_table_free(sys->adverts);
   system_queues_free(sys->queues, sys->num_queues);
+  if (sys->file_config != sys->config)
+    config_free(sys->file_config);
   config_free(sys->config);
   free(sys->admin_token);
+  pthread_mutex_destroy(&sys->console_lock);
   pthread_rwlock_destroy(&sys->config_lock);
   pthread_mutex_destroy(&sys->job_lock);
   pthread_mutex_destroy(&sys->hk_lock);
@@ -257,37 +265,71 @@ void system_free(quire_system_t *sys)
   free(sys);
 }
 
+/* Swaps in `file` (the file's configuration) and `eff` (in force, built from it) under the
+ * write lock; frees the previous ones. False (nothing swapped, nothing freed) when the queue
+ * table cannot be built. */
+static bool system_swap(quire_system_t *sys, quire_config_t *file, quire_config_t *eff,
+                        char **err)
+{
+  pthread_rwlock_wrlock(&sys->config_lock);
+  quire_queue_t *qs = system_queues_build(sys, eff, err);
+  if (qs) {
+    system_queues_free(sys->queues, sys->num_queues);
+    sys->queues = qs;
+    sys->num_queues = eff->num_queues;
+    config_free(sys->config);
+    if (file != sys->file_config)
+      config_free(sys->file_config);
+    sys->config = eff;
+    sys->file_config = file;
+    sys->generation++;
+    system_apply_security(sys, eff);
+  }
+  pthread_rwlock_unlock(&sys->config_lock);
+  return qs != NULL;
+}
+
 /* Swaps in a new configuration; settings bound at start are kept and reported. */
 bool system_reload(quire_system_t *sys, quire_config_t *config, char **err)
 {
   *err = NULL;
+  pthread_mutex_lock(&sys->console_lock);
   pthread_rwlock_rdlock(&sys->config_lock);
-  quire_config_t *old = sys->config;
+  quire_config_t *old = sys->file_config;
   if (strcmp(old->data_dir, config->data_dir) || strcmp(old->listen, config->listen) ||
       old->port != config->port)
     log_warn("reload: listen, port and data-dir changes take effect at the next restart");
   pthread_rwlock_unlock(&sys->config_lock);
 
-  /* Keep the bound settings of the running process. */
+  /* Keep the bound settings of the running process (old is only replaced under this
+   * console_lock, which we hold). */
   free(config->data_dir);
   config->data_dir = util_strdup(old->data_dir);
   free(config->listen);
   config->listen = util_strdup(old->listen);
   config->port = old->port;
 
-  pthread_rwlock_wrlock(&sys->config_lock);
-  quire_queue_t *qs = system_queues_build(sys, config, err);
-  if (qs) {
-    system_queues_free(sys->queues, sys->num_queues);
-    sys->queues = qs;
-    sys->num_queues = config->num_queues;
-    sys->config = config;
-    sys->generation++;
-    system_apply_security(sys, config);
-    config_free(old);
-  }
-  pthread_rwlock_unlock(&sys->config_lock);
-  return qs != NULL;
+  quire_config_t *eff = system_config_effective(sys->store, config, err);
+  bool ok = eff && system_swap(sys, config, eff, err);
+  if (eff && !ok)
+    config_free(eff);
+  pthread_mutex_unlock(&sys->console_lock);
+  return ok;
+}
+
+bool system_console_apply(quire_system_t *sys, char **err)
+{
+  *err = NULL;
+  pthread_mutex_lock(&sys->console_lock);
+  /* file_config changes only under console_lock, so it can be read without config_lock. */
+  quire_config_t *eff = system_config_effective(sys->store, sys->file_config, err);
+  bool ok = eff && system_swap(sys, sys->file_config, eff, err);
+  if (eff && !ok)
+    config_free(eff);
+  pthread_mutex_unlock(&sys->console_lock);
+  if (ok && sys->on_queues_changed)
+    sys->on_queues_changed(sys->on_queues_changed_data);
+  return ok;
 }
 
 int64_t system_max_document_size(quire_system_t *sys)

@@ -6,6 +6,9 @@
  * Threads: libmicrohttpd runs one thread per connection; each calls into this module directly.
  * A housekeeping thread (system.c) aborts Create-Jobs whose document never came and expires
  * old finished jobs. Locks, in the order they may be taken:
+ *   0. system->console_lock (mutex): serialises rebuilds of the configuration in force from the
+ *      file and the console's rows in the store (SIGHUP, queue and settings changes), so that
+ *      the last one to swap saw the latest rows.
  *   1. system->config_lock (rwlock): the current configuration and queue table; swapped on
  *      SIGHUP under the write lock, read-locked for the short time a request looks a queue up.
  *   2. system->job_lock (mutex): serialises state changes of existing jobs (read-check-write:
@@ -36,8 +39,11 @@ typedef struct quire_queue_s {
 } quire_queue_t;
 
 typedef struct quire_system_s {
+  pthread_mutex_t console_lock;
   pthread_rwlock_t config_lock;
-  quire_config_t *config;       /* current configuration (guarded by config_lock) */
+  quire_config_t *config;       /* in force: the file's, with the console's settings and
+                                   queues merged in (guarded by config_lock) */
+  quire_config_t *file_config;  /* as read from the file (guarded by config_lock) */
   quire_queue_t *queues;        /* one per configured queue (guarded by config_lock) */
   size_t num_queues;
   unsigned generation;          /* bumped on every reload */
@@ -56,6 +62,10 @@ typedef struct quire_system_s {
    * completed, before the job is marked completed; false = try again later. NULL: none. */
   bool (*on_printed)(void *data, const struct forward_printed_s *p);
   void *on_printed_data;
+  /* Called (no lock held) after a change from the console rebuilt the queue table or the
+   * settings, so that IPP and DNS-SD follow at once (set by core/main.c). NULL: none. */
+  void (*on_queues_changed)(void *data);
+  void *on_queues_changed_data;
 
   pthread_t housekeeper;
   pthread_mutex_t hk_lock;
@@ -77,6 +87,17 @@ void system_free(quire_system_t *sys);
 /* Swaps in a new configuration (SIGHUP). Listen address, port and data-dir changes need a
  * restart and are reported as such. Takes ownership of `config` on success. */
 bool system_reload(quire_system_t *sys, quire_config_t *config, char **err);
+
+/* Rebuilds the configuration in force from the file's and the console's queues and settings
+ * in the store (store-queues.h), swaps it in and calls on_queues_changed. Call it after every
+ * change of those rows. False with *err (malloc'd) when the store cannot be read; the running
+ * configuration is then kept. */
+bool system_console_apply(quire_system_t *sys, char **err);
+
+/* The configuration in force for the file's `file` (system-console.c): a copy with the
+ * console's settings laid over it and its queues merged with the console's (added, edited,
+ * removed). NULL with *err when the store cannot be read. Caller frees with config_free. */
+quire_config_t *system_config_effective(store_t *store, const quire_config_t *file, char **err);
 
 /* True when `queue` has hide-job-names set (lists show "Job N"). */
 bool system_queue_hides_names(quire_system_t *sys, const char *queue);

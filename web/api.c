@@ -97,34 +97,6 @@ static char *api_status(const web_ctx_t *ctx)
   return web_json_finish(b);
 }
 
-static char *api_queues(quire_system_t *sys, const char *host, int port)
-{
-  JsonBuilder *b = json_builder_new();
-
-  json_builder_begin_array(b);
-  pthread_rwlock_rdlock(&sys->config_lock);
-  for (size_t i = 0; i < sys->num_queues; i++) {
-    const quire_queue_t *q = &sys->queues[i];
-    char *uri = util_printf("ipp://%s:%d/ipp/print/%s", host, port, q->config.name);
-    json_builder_begin_object(b);
-    web_json_str(b, "name", q->config.name);
-    web_json_str(b, "uri", uri);
-    web_json_str(b, "info", q->config.info);
-    web_json_str(b, "location", q->config.location);
-    web_json_str(b, "uuid", q->uuid);
-    web_json_str(b, "color", q->config.color == QUIRE_COLOR_MONOCHROME ? "monochrome" : "auto");
-    web_json_str(b, "duplex", q->config.duplex == QUIRE_DUPLEX_OFF ? "off"
-                                : q->config.duplex == QUIRE_DUPLEX_DEFAULT ? "default" : "optional");
-    web_json_str(b, "auth", q->config.auth_basic ? "basic" : "none");
-    web_json_int(b, "held_jobs", store_job_count_active(sys->store, q->config.name));
-    json_builder_end_object(b);
-    free(uri);
-  }
-  pthread_rwlock_unlock(&sys->config_lock);
-  json_builder_end_array(b);
-  return web_json_finish(b);
-}
-
 /* Adds one job with its documents. */
 static void api_job(quire_system_t *sys, JsonBuilder *b, const store_job_t *j)
 {
@@ -268,8 +240,6 @@ static void api_admin_get(const web_ctx_t *ctx, const web_request_t *req, web_re
   web_user_free(u);
   if (!strcmp(req->path, "/api/status"))
     body = api_status(ctx);
-  else if (!strcmp(req->path, "/api/queues"))
-    body = api_queues(sys, req->host, req->port);
   else if (!strcmp(req->path, "/api/jobs"))
     body = api_jobs(sys, req->query(req, "which"), req->query(req, "queue"), &status);
   else if (sscanf(req->path, "/api/jobs/%d/analysis%n", &job_id, &end) == 1 && !req->path[end])
@@ -383,7 +353,6 @@ const web_route_t api_admin_routes[] = {
   {"GET", "/status", api_page},
   {"GET", "/icon.png", api_icon_route},
   {"GET", "/api/status", api_admin_get},
-  {"GET", "/api/queues", api_admin_get},
   {"GET", "/api/jobs", api_admin_get},
   {"GET", "/api/jobs/*", api_admin_get},
   {"GET", "/api/dnssd", api_admin_get},

@@ -1,7 +1,7 @@
 /*
- * api.h: the admin JSON API (GET /api/status, /api/queues, /api/jobs, /api/jobs/ID/analysis,
- * /api/dnssd), used by the `quire` command-line tool, plus the status page at "/status" and the
- * queue icon. Every API call needs "Authorization: Bearer <DATA/admin.token>" or an admin's
+ * api.h: the admin JSON API (GET /api/status, /api/jobs, /api/jobs/ID/analysis, /api/dnssd;
+ * GET /api/queues is in api-queues.c), used by the `quire` command-line tool, plus the status
+ * page at "/status" and the queue icon. Every API call needs "Authorization: Bearer <DATA/admin.token>" or an admin's
  * web session (session.h).
  */
 #ifndef QUIRE_API_H

@@ -191,6 +191,9 @@ static char *login_session_json(const web_ctx_t *ctx, const web_request_t *req,
   web_json_int(b, "expires", u->expires);
   web_json_bool(b, "tls", req->tls);
   web_json_int(b, "tls_port", http_server_tls_port(ctx->http));
+  pthread_rwlock_rdlock(&ctx->sys->config_lock);
+  web_json_str(b, "site", ctx->sys->config->accounting.site);  /* shown in the header */
+  pthread_rwlock_unlock(&ctx->sys->config_lock);
   json_builder_end_object(b);
   return web_json_finish(b);
 }

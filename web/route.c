@@ -14,6 +14,8 @@
 #include "api-release.h"
 #include "api-reports.h"
 #include "audit.h"
+#include "api-queues.h"
+#include "api-settings.h"
 #include "setup.h"
 
 #include "../core/log.h"
@@ -34,6 +36,8 @@ static const web_route_t *const web_route_tables[] = {
   api_devices_routes,   /* first: api_admin_routes takes every GET under /api/jobs/ */
   api_release_routes,
   api_reports_routes,
+  api_queues_routes,     /* before api_admin_routes, which has GET /api/queues too */
+  api_settings_routes,
   web_audit_routes,
   web_login_routes,
   web_page_routes,

@@ -14,6 +14,7 @@ WEB_OBJS   = $(B)/web/http.o $(B)/web/http-listen.o $(B)/web/route.o $(B)/web/ap
 WEB_OBJS += $(B)/web/audit.o
 WEB_OBJS += $(B)/web/api-dashboard.o
 WEB_OBJS  += $(B)/web/api-users.o $(B)/web/api-accounting.o
+WEB_OBJS += $(B)/web/api-queues.o $(B)/web/api-settings.o
 
 # C identifier of an asset file name (what xxd -i calls its array).
 web_asset_id = $(subst .,_,$(subst -,_,$(notdir $(1))))

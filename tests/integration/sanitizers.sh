@@ -1,6 +1,6 @@
 #!/bin/bash
 # sanitizers.sh: runs the bad-input, job, privacy, DNS-SD, web security, TLS, device,
-# direct-queue, release and policy tests against quired built with AddressSanitizer, LeakSanitizer and
+# direct-queue, release, policy and console queue/settings tests against quired built with AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer (build-asan/, made by `make asan`), then fails if any sanitizer wrote a report. quired stops
 # with SIGTERM at the end of each test, so LeakSanitizer checks every allocation of every
 # request path (and of the device monitor and forwarders).
@@ -18,7 +18,7 @@ export QUIRE_SANITIZED=1
 
 passed=0; failed=0
 for t in test_badinput test_jobs test_privacy test_dnssd test_dnssd_zone test_web_security test_web_tls \
-         test_devices test_direct test_release test_policies; do
+         test_devices test_direct test_release test_policies test_web_queues; do
   out="$(python3 "$HERE/$t.py" --bin "$BIN" 2>&1)"
   line="$(echo "$out" | tail -n 1)"
   echo "$out" | grep -E '^FAIL' | sed "s/^/$t: /"

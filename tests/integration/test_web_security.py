@@ -31,8 +31,11 @@ DOCS_API = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
 USER_SECTIONS = ("Web console sessions", "CSRF", "Headers of every answer", "Pages",
                  "Release API")
 
-ADMIN_GETS = ["/api/status", "/api/queues", "/api/jobs", "/api/dnssd", "/api/tls/certificate"]
-ADMIN_CHANGES = [("POST", "/api/tls/self-signed")]
+ADMIN_GETS = ["/api/status", "/api/queues", "/api/jobs", "/api/dnssd", "/api/tls/certificate",
+              "/api/settings"]
+ADMIN_CHANGES = [("POST", "/api/tls/self-signed"), ("POST", "/api/queues"),
+                 ("PUT", "/api/queues/default"), ("DELETE", "/api/queues/default"),
+                 ("PUT", "/api/settings")]
 WRONG = "wrong user name or password"
 
 

@@ -66,7 +66,9 @@ const quire = (() => {
     });
     const who = el("span", { id: "who", class: "who", text: session.full_name || session.user });
     if (session.admin) who.append(el("span", { class: "badge", text: "admin" }));
-    bar.replaceChildren(el("a", { class: "brand", href: "/", text: "quire" }), nav, who, logout);
+    const brand = el("a", { class: "brand", href: "/", text: "quire" });
+    if (session.site) brand.append(el("span", { class: "site", text: " " + session.site }));
+    bar.replaceChildren(brand, nav, who, logout);
   }
 
   /* Loads the session (or goes to the login page) and draws the header. */
