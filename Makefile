@@ -32,7 +32,7 @@ CORE_OBJS = $(B)/core/config.o $(B)/core/log.o $(STORE_OBJS) $(B)/core/spool.o \
             $(B)/core/advert.o $(B)/core/ticket.o $(B)/core/render-run.o $(B)/core/analyzer.o \
             $(B)/core/users.o $(B)/core/users-import.o $(B)/core/accounting.o \
             $(TLS_OBJS) $(DEVICE_OBJS)
-CORE_OBJS += $(B)/core/testpage.o
+CORE_OBJS += $(B)/core/testpage.o $(B)/core/drawbuf.o
 CORE_OBJS += $(B)/core/users-admin.o
 CORE_OBJS += $(B)/core/system-console.o $(B)/core/settings.o
 TLS_OBJS  = $(B)/core/tls.o $(B)/core/tls-selfsigned.o

@@ -4,6 +4,7 @@
 #include "testpage.h"
 
 #include "device.h"
+#include "drawbuf.h"
 #include "forward.h"
 #include "job.h"
 #include "log.h"
@@ -18,24 +19,6 @@
 #define TESTPAGE_FRESH 0   /* ask the device for its state before printing */
 
 /* ---- drawing ----------------------------------------------------------------------------- */
-
-typedef struct testpage_buf_s {
-  unsigned char *data;
-  size_t len;
-} testpage_buf_t;
-
-/* cairo's write callback: appends to the buffer. */
-static cairo_status_t testpage_write(void *closure, const unsigned char *data, unsigned int n)
-{
-  testpage_buf_t *b = closure;
-  unsigned char *nb = realloc(b->data, b->len + n);
-  if (!nb)
-    return CAIRO_STATUS_NO_MEMORY;
-  memcpy(nb + b->len, data, n);
-  b->data = nb;
-  b->len += n;
-  return CAIRO_STATUS_SUCCESS;
-}
 
 /* One line of text at (x, y) in points. */
 static void testpage_text(cairo_t *cr, double x, double y, double size, bool bold,
@@ -105,8 +88,8 @@ unsigned char *testpage_pdf(const testpage_info_t *info, size_t *len)
 {
   bool letter = info->media && strstr(info->media, "letter");
   double w = letter ? 612 : 595, h = letter ? 792 : 842;
-  testpage_buf_t buf = {0};
-  cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(testpage_write, &buf, w, h);
+  drawbuf_t buf = {0};
+  cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(drawbuf_write, &buf, w, h);
   cairo_t *cr = cairo_create(sf);
 
   cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_TITLE, "quire test page");

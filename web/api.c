@@ -8,6 +8,7 @@
 
 #include "../core/job.h"
 #include "../core/log.h"
+#include "../core/drawbuf.h"
 #include "../core/util.h"
 #include "../mdns/mdns.h"
 
@@ -274,24 +275,7 @@ static char *api_status_page(quire_system_t *sys)
   return r;
 }
 
-typedef struct api_png_s {
-  unsigned char *buf;
-  size_t len;
-} api_png_t;
-
-static cairo_status_t api_png_write(void *closure, const unsigned char *data, unsigned int len)
-{
-  api_png_t *p = closure;
-  unsigned char *nb = realloc(p->buf, p->len + len);
-  if (!nb)
-    return CAIRO_STATUS_NO_MEMORY;
-  memcpy(nb + p->len, data, len);
-  p->buf = nb;
-  p->len += len;
-  return CAIRO_STATUS_SUCCESS;
-}
-
-static api_png_t api_icon;
+static drawbuf_t api_icon;   /* the PNG, drawn once */
 static pthread_once_t api_icon_once = PTHREAD_ONCE_INIT;
 
 /* Draws a 128x128 printer glyph. */
@@ -312,9 +296,9 @@ static void api_icon_draw(void)
   cairo_rectangle(cr, 34, 80, 60, 34);
   cairo_stroke(cr);
   cairo_destroy(cr);
-  if (cairo_surface_write_to_png_stream(sf, api_png_write, &api_icon) != CAIRO_STATUS_SUCCESS) {
-    free(api_icon.buf);
-    api_icon.buf = NULL;
+  if (cairo_surface_write_to_png_stream(sf, drawbuf_write, &api_icon) != CAIRO_STATUS_SUCCESS) {
+    free(api_icon.data);
+    api_icon.data = NULL;
     api_icon.len = 0;
     log_error("cannot draw the queue icon");
   }
@@ -326,7 +310,7 @@ static const unsigned char *api_icon_png(size_t *len)
 {
   pthread_once(&api_icon_once, api_icon_draw);
   *len = api_icon.len;
-  return api_icon.buf;
+  return api_icon.data;
 }
 
 static void api_page(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
