@@ -92,6 +92,25 @@ bool device_can_release(const device_t *d, char *why, size_t len)
   return true;
 }
 
+bool device_can_release_public(const device_t *d, char *why, size_t len)
+{
+  if (device_can_release(d, why, len))
+    return true;
+  if (d && d->enabled && d->checked && !d->reachable)
+    snprintf(why, len, "%s cannot be reached at the moment.", d->name);
+  return false;
+}
+
+const char *device_state_name(int printer_state)
+{
+  switch (printer_state) {
+  case DEVICE_IDLE: return "idle";
+  case DEVICE_PROCESSING: return "processing";
+  case DEVICE_STOPPED: return "stopped";
+  default: return "unknown";
+  }
+}
+
 /* Picks the raster resolution: 300 dpi if offered, else the smallest above, else the largest
  * (300 when the device lists none). */
 static int device_pick_resolution(const int *res)

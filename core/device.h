@@ -42,6 +42,13 @@ void devices_free(device_t **list, size_t count);
  * is unknown (NULL), disabled, unreachable, stopped, or reports an error state reason). */
 bool device_can_release(const device_t *d, char *why, size_t len);
 
+/* The same, with a reason fit for any user or terminal: an unreachable device is said to be
+ * unreachable without the connection error, which names its address. */
+bool device_can_release_public(const device_t *d, char *why, size_t len);
+
+/* The IPP printer-state of a device as a word: "idle", "processing", "stopped", "unknown". */
+const char *device_state_name(int printer_state);
+
 /* True when `job` can be printed on `d` (its media is loaded there, a format the job can be
  * sent in exists, ...); false with a reason. `mono_forced`: printed in grey whatever the
  * ticket says. */

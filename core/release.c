@@ -203,9 +203,7 @@ bool release_jobs(quire_system_t *sys, const store_user_t *user, const int *ids,
     snprintf(why, len, "There is no printer \"%s\".", device ? device : "");
     return false;
   }
-  if (!device_can_release(dev, why, len)) {
-    if (dev->enabled && dev->checked && !dev->reachable)   /* its error names the address */
-      snprintf(why, len, "%s cannot be reached at the moment.", dev->name);
+  if (!device_can_release_public(dev, why, len)) {
     device_free(dev);
     return false;
   }

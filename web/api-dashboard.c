@@ -48,12 +48,11 @@ static void api_dashboard_today(const web_ctx_t *ctx, JsonBuilder *b,
   json_builder_end_object(b);
 }
 
-void api_dashboard_status(const web_ctx_t *ctx, JsonBuilder *b, const api_dashboard_jobs_t *jobs)
+void api_dashboard_status(const web_ctx_t *ctx, JsonBuilder *b, const api_dashboard_jobs_t *jobs,
+                          device_t *const *devs, size_t n)
 {
-  size_t n = 0;
   int ready = 0;
   char why[512];
-  device_t **devs = device_list(ctx->sys, &n);
 
   api_dashboard_today(ctx, b, jobs);
   web_json_int(b, "spool_free_bytes", spool_free_bytes(ctx->sys->spool));
@@ -64,7 +63,6 @@ void api_dashboard_status(const web_ctx_t *ctx, JsonBuilder *b, const api_dashbo
   web_json_int(b, "total", devs ? (gint64)n : 0);
   web_json_int(b, "ready", ready);
   json_builder_end_object(b);
-  devices_free(devs, n);
 }
 
 /* Adds one alert. */
@@ -101,11 +99,9 @@ static void api_dashboard_markers(JsonBuilder *b, const device_t *d)
     json_node_unref(n);
 }
 
-void api_dashboard_alerts(const web_ctx_t *ctx, JsonBuilder *b)
+void api_dashboard_alerts(JsonBuilder *b, device_t *const *devs, size_t n)
 {
-  size_t n = 0;
   char why[512];
-  device_t **devs = device_list(ctx->sys, &n);
 
   if (!devs) {
     api_dashboard_alert(b, "error", "", "The devices cannot be read from the store.");
@@ -120,5 +116,4 @@ void api_dashboard_alerts(const web_ctx_t *ctx, JsonBuilder *b)
     if (d->reachable)
       api_dashboard_markers(b, d);
   }
-  devices_free(devs, n);
 }

@@ -57,12 +57,6 @@ static void api_markers(JsonBuilder *b, const char *markers)
   }
 }
 
-static const char *api_printer_state(int state)
-{
-  return state == DEVICE_IDLE ? "idle" : state == DEVICE_PROCESSING ? "processing"
-         : state == DEVICE_STOPPED ? "stopped" : "unknown";
-}
-
 static void api_device_caps(JsonBuilder *b, const device_t *d)
 {
   json_builder_set_member_name(b, "capabilities");
@@ -92,7 +86,7 @@ static void api_device_status(JsonBuilder *b, const device_t *d)
   json_builder_set_member_name(b, "status");
   json_builder_begin_object(b);
   web_json_int(b, "printer_state", d->printer_state);
-  web_json_str(b, "state", api_printer_state(d->printer_state));
+  web_json_str(b, "state", device_state_name(d->printer_state));
   api_csv(b, "reasons", d->state_reasons);
   web_json_str(b, "message", d->state_message);
   web_json_bool(b, "reachable", d->reachable);

@@ -436,9 +436,7 @@ static void release_me(const web_ctx_t *ctx, const web_request_t *req, web_reply
 static void release_json_device(JsonBuilder *b, const device_t *d)
 {
   char why[512];
-  bool ok = device_can_release(d, why, sizeof(why));
-  if (!ok && d->enabled && d->checked && !d->reachable) /* its error names the address */
-    snprintf(why, sizeof(why), "%s cannot be reached at the moment.", d->name);
+  bool ok = device_can_release_public(d, why, sizeof(why));
   json_builder_begin_object(b);
   web_json_str(b, "name", d->name);
   web_json_str(b, "location", d->location);
@@ -446,9 +444,7 @@ static void release_json_device(JsonBuilder *b, const device_t *d)
   web_json_bool(b, "color", d->color);
   web_json_bool(b, "duplex", d->duplex);
   web_json_str(b, "state", !d->checked ? "unknown" : !d->reachable ? "unreachable"
-                           : d->printer_state == DEVICE_IDLE ? "idle"
-                           : d->printer_state == DEVICE_PROCESSING ? "processing"
-                           : d->printer_state == DEVICE_STOPPED ? "stopped" : "unknown");
+                           : device_state_name(d->printer_state));
   web_json_str(b, "message", d->state_message);
   web_json_bool(b, "can_release", ok);
   if (!ok)

@@ -87,12 +87,15 @@ static char *api_status(const web_ctx_t *ctx)
   json_builder_end_object(b);
   json_builder_set_member_name(b, "spool_bytes");
   json_builder_add_int_value(b, spool_bytes(sys->spool));
-  api_dashboard_status(ctx, b, &today);
+  size_t ndevs = 0;
+  device_t **devs = device_list(sys, &ndevs);   /* read once for the figures and the alerts */
+  api_dashboard_status(ctx, b, &today, devs, ndevs);
   api_status_dnssd(sys, b);
   json_builder_set_member_name(b, "alerts");
   json_builder_begin_array(b);
   web_tls_alerts(ctx, b);
-  api_dashboard_alerts(ctx, b);
+  api_dashboard_alerts(b, devs, ndevs);
+  devices_free(devs, ndevs);
   json_builder_end_array(b);
   json_builder_end_object(b);
   return web_json_finish(b);

@@ -50,33 +50,32 @@ static void audit_redact(JsonNode *node)
   }
 }
 
-char *web_audit_detail(const web_request_t *req)
+/* The request body as audit detail: `body` (its JSON, parsed, or NULL when it is not JSON)
+ * with secret members replaced, or a note of its size and type; "" when empty. Caller
+ * frees. */
+static char *audit_detail(const web_request_t *req, JsonNode *body)
 {
+  char *out;
   if (!req->body_len)
     return util_strdup("");
-  JsonParser *p = json_parser_new();
-  char *out = NULL;
-  if (json_parser_load_from_data(p, req->body, (gssize)req->body_len, NULL) &&
-      json_parser_get_root(p)) {
-    JsonNode *root = json_parser_get_root(p);
-    audit_redact(root);
-    gchar *text = json_to_string(root, FALSE);
+  if (body) {
+    audit_redact(body);
+    gchar *text = json_to_string(body, FALSE);
     out = util_strdup(text);
     g_free(text);
   } else {
     const char *type = req->header(req, "Content-Type");
     out = util_printf("(%zu bytes of %s)", req->body_len, type ? type : "unknown type");
   }
-  g_object_unref(p);
   if (strlen(out) > AUDIT_DETAIL_MAX)
     strcpy(out + AUDIT_DETAIL_MAX - 3, "...");
   return out;
 }
 
 /* What a request acted on: the path segment after /api/COLLECTION/ ("floor1" of
- * /api/devices/floor1/test-page), else the "name" or "user" member of its JSON body, else "".
- * Caller frees. */
-static char *audit_target(const web_request_t *req)
+ * /api/devices/floor1/test-page), else the "name" or "user" member of its JSON `body`,
+ * else "". Caller frees. */
+static char *audit_target(const web_request_t *req, JsonNode *body)
 {
   const char *rest = req->path + strlen("/api/");
   const char *slash = strchr(rest, '/');
@@ -90,16 +89,12 @@ static char *audit_target(const web_request_t *req)
     g_free(raw);
     return r;
   }
-  JsonNode *root = json_from_string(req->body_len ? req->body : "null", NULL);
   const char *name = NULL;
-  if (root && JSON_NODE_HOLDS_OBJECT(root)) {
-    JsonObject *o = json_node_get_object(root);
+  if (body && JSON_NODE_HOLDS_OBJECT(body)) {
+    JsonObject *o = json_node_get_object(body);
     name = web_json_get_str(o, "name", web_json_get_str(o, "user", NULL));
   }
-  char *r = util_strdup(name ? name : "");
-  if (root)
-    json_node_unref(root);
-  return r;
+  return util_strdup(name ? name : "");
 }
 
 void web_audit_record(const web_ctx_t *ctx, const web_request_t *req, const web_reply_t *rep)
@@ -108,10 +103,13 @@ void web_audit_record(const web_ctx_t *ctx, const web_request_t *req, const web_
       !strncmp(req->path, "/api/release", 12))
     return;
   char *action = util_printf("%s %s", req->method, req->path);
-  store_audit_t rec = {
-    .actor = rep->actor, .remote = (char *)req->remote, .action = action,
-    .target = audit_target(req), .status = rep->status, .detail = web_audit_detail(req),
-  };
+  JsonNode *body = req->body_len ? json_from_string(req->body, NULL) : NULL;
+  store_audit_t rec = {.actor = rep->actor, .remote = (char *)req->remote, .action = action,
+                       .status = rep->status};
+  rec.target = audit_target(req, body);     /* before the secrets are replaced */
+  rec.detail = audit_detail(req, body);
+  if (body)
+    json_node_unref(body);
   if (!store_audit_add(ctx->sys->store, &rec))
     log_error("audit: cannot record %s by %s", action, rep->actor);
   free(rec.target);

@@ -18,10 +18,6 @@
 /* Records `req` and its answer `rep` in the audit log when it was an admin action. */
 void web_audit_record(const web_ctx_t *ctx, const web_request_t *req, const web_reply_t *rep);
 
-/* The body of `req` as audit detail: JSON with secret members replaced by "(hidden)", or a
- * note of its size and type for other bodies; "" when empty. Caller frees. */
-char *web_audit_detail(const web_request_t *req);
-
 /* GET /api/audit. */
 extern const web_route_t web_audit_routes[];
 
