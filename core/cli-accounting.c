@@ -262,20 +262,18 @@ static int acc_quota(store_t *s, const acc_opts_t *o)
   }
   const char *who = o->nargs > 1 ? o->args[1] : "";
   const char *colon = strchr(who, ':');
-  char kind[16] = "", why[256];
+  char kind[16] = "", why[256] = "";
   if (colon && colon - who < (int)sizeof(kind))
     snprintf(kind, sizeof(kind), "%.*s", (int)(colon - who), who);
   bool del = !strcmp(sub, "del");
   store_quota_t q;
-  if (!colon || (!o->pages == !o->cost) ||
+  if ((!del && strcmp(sub, "set")) || !colon || (!o->pages == !o->cost) ||
       accounting_quota_make(kind, colon + 1, o->period, o->pages ? "pages" : "cost",
                             del ? NULL : o->pages ? o->pages : o->cost, &q, why,
-                            sizeof(why)) != ACCT_OK ||
-      (!del && strcmp(sub, "set"))) {
+                            sizeof(why)) != ACCT_OK) {
     fprintf(stderr, "quire: quota %s needs user:NAME or group:NAME, --period "
                     "day|week|month|year|total and one of --pages N (N > 0), --cost AMOUNT%s%s\n",
-            sub, colon && (!o->pages != !o->cost) ? ": " : "",
-            colon && (!o->pages != !o->cost) ? why : "");
+            sub, why[0] ? ": " : "", why);
     return 2;
   }
   if (del) {

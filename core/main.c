@@ -241,6 +241,11 @@ int main(int argc, char **argv)
   }
   /* Housekeeping and analysis start before the first request can create a job. */
   ipp_service_t *ipp = system_start(sys) ? ipp_service_new(sys) : NULL;
+  /* The console's hook is in place before any web thread runs; it does nothing until the
+   * services below are up (stopped). */
+  main_services_t m = {sys, ipp, 0, NULL, PTHREAD_MUTEX_INITIALIZER, true};
+  sys->on_queues_changed_data = &m;
+  sys->on_queues_changed = main_queues_changed;
   http_server_t *http = ipp ? http_server_start(sys, ipp, &err) : NULL;
   if (!http) {
     log_error("cannot start: %s", err ? err : "IPP service or housekeeping failed");
@@ -254,12 +259,11 @@ int main(int argc, char **argv)
   log_info("quired listening on port %d with %zu queue(s); data in %s", port, sys->num_queues,
            sys->config->data_dir);
 
-  main_services_t m = {sys, ipp, http_server_tls_port(http), NULL, PTHREAD_MUTEX_INITIALIZER,
-                       false};
-  main_dnssd(sys, ipp, m.tls_port, &m.pub);
   pthread_mutex_lock(&m.lock);
-  sys->on_queues_changed_data = &m;
-  sys->on_queues_changed = main_queues_changed;
+  m.tls_port = http_server_tls_port(http);
+  ipp_service_reload(ipp);   /* a console change made while the hook was still stopped */
+  main_dnssd(sys, ipp, m.tls_port, &m.pub);
+  m.stopped = false;
   pthread_mutex_unlock(&m.lock);
   main_loop(&fl, sys, &m, &set);
   pthread_mutex_lock(&m.lock);

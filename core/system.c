@@ -267,26 +267,28 @@ void system_free(quire_system_t *sys)
 
 /* Swaps in `file` (the file's configuration) and `eff` (in force, built from it) under the
  * write lock; frees the previous ones. False (nothing swapped, nothing freed) when the queue
- * table cannot be built. */
+ * table cannot be built. The caller holds console_lock: only holders of it replace
+ * sys->queues, so the table is built (store reads and writes of queue identities) before the
+ * write lock, which IPP requests wait on, is taken. */
 static bool system_swap(quire_system_t *sys, quire_config_t *file, quire_config_t *eff,
                         char **err)
 {
-  pthread_rwlock_wrlock(&sys->config_lock);
   quire_queue_t *qs = system_queues_build(sys, eff, err);
-  if (qs) {
-    system_queues_free(sys->queues, sys->num_queues);
-    sys->queues = qs;
-    sys->num_queues = eff->num_queues;
-    config_free(sys->config);
-    if (file != sys->file_config)
-      config_free(sys->file_config);
-    sys->config = eff;
-    sys->file_config = file;
-    sys->generation++;
-    system_apply_security(sys, eff);
-  }
+  if (!qs)
+    return false;
+  pthread_rwlock_wrlock(&sys->config_lock);
+  system_queues_free(sys->queues, sys->num_queues);
+  sys->queues = qs;
+  sys->num_queues = eff->num_queues;
+  config_free(sys->config);
+  if (file != sys->file_config)
+    config_free(sys->file_config);
+  sys->config = eff;
+  sys->file_config = file;
+  sys->generation++;
+  system_apply_security(sys, eff);
   pthread_rwlock_unlock(&sys->config_lock);
-  return qs != NULL;
+  return true;
 }
 
 /* Swaps in a new configuration; settings bound at start are kept and reported. */

@@ -163,7 +163,8 @@ static void acct_price_item(const web_ctx_t *ctx, const web_request_t *req, web_
   } else if ((root = web_json_body(req, rep))) {
     JsonObject *o = json_node_get_object(root);
     acct_price_edit_t e = {segs[0], segs[1], NULL, NULL, NULL,
-                           (int)web_json_get_int(o, "duplex_discount", -1)};
+                           /* out of range stays out of range: refused below */
+                           (int)CLAMP(web_json_get_int(o, "duplex_discount", -1), -1, 1000)};
     JsonNode *dd = json_object_get_member(o, "duplex_discount");
     if (dd && (!JSON_NODE_HOLDS_VALUE(dd) || json_node_get_value_type(dd) != G_TYPE_INT64))
       web_reply_error(rep, 400, "the duplex discount is a whole percentage from 0 to 100");
@@ -186,15 +187,14 @@ static void acct_price_item(const web_ctx_t *ctx, const web_request_t *req, web_
 /* PUT /api/devices/NAME/price-list {"list"}: the price list a device charges with. */
 static void acct_device_list(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep)
 {
-  char segs[2][128];
+  char segs[2][128] = {{0}};   /* the route fixes segs[1] to "price-list" */
   web_user_t *me = acct_admin(ctx, req, rep);
   if (!me)
     return;
   JsonNode *root = NULL;
   device_t *d = NULL;
-  if (!acct_segments(req, "/api/devices/", segs, 2) || strcmp(segs[1], "price-list") ||
-      !(d = device_get(ctx->sys, segs[0]))) {
-    web_reply_error(rep, 404, "no device %s", segs[0]);
+  if (!acct_segments(req, "/api/devices/", segs, 2) || !(d = device_get(ctx->sys, segs[0]))) {
+    web_reply_error(rep, 404, "no such device");
   } else if ((root = web_json_body(req, rep))) {
     const char *list = web_json_get_str(json_node_get_object(root), "list", NULL);
     if (!list || !*list || strlen(list) > 63)

@@ -8,6 +8,7 @@
 
 #include "../core/device.h"
 #include "../core/job.h"
+#include "../core/log.h"
 #include "../core/store-queues.h"
 #include "../core/util.h"
 
@@ -453,10 +454,15 @@ static void api_queues_delete(const web_ctx_t *ctx, const web_request_t *req, we
     web_reply_error(rep, 409, "queue '%s' has %d held or unfinished job(s); release or delete "
                     "them first, or remove it with ?force=1 to cancel them", name, active);
   } else {
-    int canceled = active > 0 ? api_queue_cancel_jobs(ctx->sys, name) : 0;
+    /* The queue leaves the table first, so that no job can arrive between the cancels and
+     * the removal; its jobs can still be found by queue name afterwards. */
     if (!api_queue_forget(ctx->sys, &q)) {
       web_reply_error(rep, 500, "cannot store the removal of queue %s", name);
     } else if (api_queues_apply(ctx, rep)) {
+      int canceled = active > 0 ? api_queue_cancel_jobs(ctx->sys, name) : 0;
+      if (canceled < active)
+        log_error("queue %s removed, but only %d of its %d jobs could be canceled", name,
+                  canceled, active);
       JsonBuilder *b = json_builder_new();
       json_builder_begin_object(b);
       web_json_str(b, "deleted", name);

@@ -61,18 +61,34 @@ static void api_setting(JsonBuilder *b, const settings_key_t *k, const quire_con
   free(dv);
 }
 
+static quire_config_t *api_settings_defaults_config;  /* built once, never freed */
+static pthread_once_t api_settings_defaults_once = PTHREAD_ONCE_INIT;
+
+/* Loads the built-in defaults (config_load without a file). */
+static void api_settings_defaults_load(void)
+{
+  char *err = NULL;
+  api_settings_defaults_config = config_load(NULL, &err);
+  free(err);
+}
+
+/* The built-in configuration, whose values are the settings' defaults; static, shared, NULL
+ * if it could not be built. */
+static const quire_config_t *api_settings_defaults(void)
+{
+  pthread_once(&api_settings_defaults_once, api_settings_defaults_load);
+  return api_settings_defaults_config;
+}
+
 /* The answer of GET and PUT: {"settings": [...]}, or NULL when the store cannot be read. */
 static char *api_settings_json(quire_system_t *sys)
 {
   size_t n = 0;
-  char *err = NULL;
   store_setting_t **list = store_setting_list(sys->store, &n);
-  quire_config_t *defaults = config_load(NULL, &err);
+  const quire_config_t *defaults = api_settings_defaults();
 
-  free(err);
   if (!list || !defaults) {
     store_settings_free(list, n);
-    config_free(defaults);
     return NULL;
   }
   JsonBuilder *b = json_builder_new();
@@ -87,7 +103,6 @@ static char *api_settings_json(quire_system_t *sys)
   json_builder_end_array(b);
   json_builder_end_object(b);
   store_settings_free(list, n);
-  config_free(defaults);
   return web_json_finish(b);
 }
 

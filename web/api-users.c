@@ -252,20 +252,25 @@ static void users_item(const web_ctx_t *ctx, const web_request_t *req, web_reply
 static void users_pin(const web_ctx_t *ctx, const web_request_t *req, web_reply_t *rep,
                       const char *name, JsonObject *o)
 {
-  const char *pin = web_json_get_str(o, "pin", NULL);
-  char *err = NULL, *made = NULL;
+  const char *pin = web_json_get_str(o, "pin", NULL), *why = NULL;
+  char *err = NULL, *made = NULL, norm[64];
+  gint64 digits = web_json_get_int(o, "digits", 6);
   int status = 200;
   (void)req;
-  if (web_json_get_bool(o, "clear", false)) {
+  /* Bad input is refused here (400); what fails after that is the store's fault (500). */
+  if (pin && !users_secret_normalise(STORE_CRED_PIN, pin, norm, sizeof(norm), &why)) {
+    status = 400, err = util_strdup(why);
+  } else if (!pin && (digits < 4 || digits > 12)) {
+    status = 400, err = util_strdup("a PIN has 4 to 12 digits");
+  } else if (web_json_get_bool(o, "clear", false)) {
     if (!store_cred_clear(ctx->sys->store, name, STORE_CRED_PIN, NULL))
       status = 500, err = util_strdup("cannot clear the PINs");
   } else if (pin) {
     store_cred_result_t r = users_set_pin(ctx->sys->users, name, pin, &err);
     status = r == STORE_CRED_ADDED ? 200 : r == STORE_CRED_DUPLICATE ? 409
-             : r == STORE_CRED_NO_USER ? 404 : strncmp(err, "invalid", 7) ? 500 : 400;
-  } else if (!(made = users_generate_pin(ctx->sys->users, name,
-                                         (int)web_json_get_int(o, "digits", 6), &err))) {
-    status = strncmp(err, "a PIN has", 9) ? 500 : 400;
+             : r == STORE_CRED_NO_USER ? 404 : 500;
+  } else if (!(made = users_generate_pin(ctx->sys->users, name, (int)digits, &err))) {
+    status = 500;
   }
   if (status == 200) {
     JsonBuilder *b = json_builder_new();
@@ -350,7 +355,7 @@ static void users_action(const web_ctx_t *ctx, const web_request_t *req, web_rep
     users_reply_user(ctx, rep, 200, name);
   else if (!strcmp(what, "unlock") && !del)
     web_reply_error(rep, 500, "cannot unlock %s", name);
-  else
+  else   /* DELETE of pin or unlock: the route table lets DELETE through for cards only */
     web_reply_error(rep, 405, "method %s not allowed here", req->method);
   if (u && strcmp(what, "unlock"))
     log_info("web: %s: %s %s of %s", me->name, req->method, what, name);
@@ -516,9 +521,10 @@ const web_route_t api_users_routes[] = {
   {"GET", "/api/users", users_list},
   {"POST", "/api/users", users_create},
   {"POST", "/api/users/import", users_import},
-  {NULL, "/api/users/*/pin", users_action},
-  {NULL, "/api/users/*/unlock", users_action},
-  {NULL, "/api/users/*/cards", users_action},
+  {"POST", "/api/users/*/pin", users_action},   /* changes: never reachable by a GET */
+  {"POST", "/api/users/*/unlock", users_action},
+  {"POST", "/api/users/*/cards", users_action},
+  {"DELETE", "/api/users/*/cards", users_action},
   {"GET", "/api/users/*", users_item},
   {"PUT", "/api/users/*", users_item},
   {"DELETE", "/api/users/*", users_item},

@@ -265,7 +265,7 @@ def admin_watches_devices_and_prints_a_test_page_in_a_browser(ctx):
         check(b.text("#printed-today") == "0", "printed today: %s", b.text("#printed-today"))
         check("free" in b.text("#spool-free"), "spool free: %s", b.text("#spool-free"))
         check("office" in b.text("#queues"), "queues: %s", b.text("#queues"))
-        b.find("#held-now").get_attribute("id")
+        check(b.text("#held-now") == "0", "held now: %s", b.text("#held-now"))
         marker = b.find_all('tr[data-device="front"] meter')
         check(marker, "supply bars for front")
         b.screenshot("admin-dashboard")

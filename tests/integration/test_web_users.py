@@ -158,6 +158,13 @@ def created_user_logs_in_and_gets_a_new_pin(ctx):
     ok(admin.post("/api/users/alice/pin", {"pin": "9157"}), "alice's PIN")
     check_eq(admin.post("/api/users/bob/pin", {"pin": "9157"}).status, 409, "alice's PIN for bob")
     check_eq(release_login(d, pin=new)[0], 200, "refused PIN changes kept bob's PIN")
+    # Changes take POST (or DELETE): a GET, which needs no CSRF token and is never audited,
+    # neither resets the PIN nor unlocks anybody.
+    for path in ("/api/users/bob/pin", "/api/users/bob/unlock", "/api/users/bob/cards"):
+        r = admin.get(path)
+        check(r.status in (404, 405), "GET %s is refused: %r", path, r)
+        check("pin" not in (r.json or {}), "GET %s shows no PIN: %r", path, r)
+    check_eq(release_login(d, pin=new)[0], 200, "bob's PIN survived the GETs")
 
     ok(admin.post("/api/users/bob/cards", {"card": "04:A2:BC:11"}), "add a card", 201)
     check_eq(admin.post("/api/users/alice/cards", {"card": "04a2bc11"}).status, 409,
