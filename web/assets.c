@@ -18,8 +18,6 @@
 #include <strings.h>
 #include <zlib.h>
 
-#define ASSETS_MAX 64
-
 /* What is derived from one asset once. */
 typedef struct asset_extra_s {
   char etag[24];             /* "\"" + 16 hex + "\"" */
@@ -28,7 +26,7 @@ typedef struct asset_extra_s {
   size_t gz_len;
 } asset_extra_t;
 
-static asset_extra_t asset_extras[ASSETS_MAX];
+static asset_extra_t *asset_extras;   /* one per web_assets[] entry, made once, kept */
 static pthread_once_t asset_once = PTHREAD_ONCE_INIT;
 
 /* Compresses `data` as gzip (level 9). Returns a malloc'd buffer, NULL on failure. */
@@ -59,7 +57,12 @@ static unsigned char *asset_gzip(const unsigned char *data, size_t len, size_t *
 /* Computes every asset's ETag and gzip form. */
 static void asset_prepare(void)
 {
-  for (size_t i = 0; web_assets[i].name && i < ASSETS_MAX; i++) {
+  size_t n = 0;
+  while (web_assets[n].name)
+    n++;
+  if (!(asset_extras = calloc(n + 1, sizeof(*asset_extras))))
+    abort();
+  for (size_t i = 0; i < n; i++) {
     const web_asset_t *a = &web_assets[i];
     asset_extra_t *x = &asset_extras[i];
     unsigned char md[32];
@@ -77,8 +80,6 @@ static void asset_prepare(void)
       x->gz = NULL;
     }
   }
-  if (web_assets[ASSETS_MAX - 1].name)
-    log_error("web: more than %d assets; raise ASSETS_MAX", ASSETS_MAX);
 }
 
 const web_asset_t *web_asset_find(const char *name)

@@ -462,6 +462,8 @@ def ui_is_embedded_small_and_self_contained(ctx):
     ctx.log("web UI: %d files, %d bytes uncompressed (limit %d)" % (
         len(asset_files()), total, UI_LIMIT))
     check(total < UI_LIMIT, "the UI weighs %d bytes, over %d", total, UI_LIMIT)
+    errors = [line for line in d.log_text().splitlines() if " error " in line]
+    check(not errors, "serving the UI logged errors: %r", errors)
 
 
 @test
